@@ -1,0 +1,46 @@
+"""Token records produced by the lexer and read by the parser and the formatter."""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+
+
+class TokenKind(enum.Enum):
+    """What a span of source text is; trivia kinds are listed in `TRIVIA`."""
+
+    KEYWORD = "keyword"
+    BUILTIN = "builtin"
+    IDENT = "ident"
+    NUMBER = "number"
+    STRING = "string"
+    COMMENT = "comment"
+    OPERATOR = "operator"
+    PUNCT = "punct"
+    LINE_NUMBER = "line_number"
+    NEWLINE = "newline"
+    WHITESPACE = "whitespace"
+    ERROR = "error"
+
+
+TRIVIA = frozenset({TokenKind.WHITESPACE, TokenKind.NEWLINE, TokenKind.COMMENT})
+
+
+@attrs.frozen
+class Token:
+    """A span `[start, end)` of the source in code-point offsets, with its kind and text.
+
+    `terminated` is False for a string or block comment that runs to the end of the input.
+    """
+
+    kind: TokenKind
+    text: str
+    start: int
+    end: int
+    terminated: bool = True
+
+    @property
+    def is_trivia(self) -> bool:
+        """True for whitespace, newlines and comments."""
+        return self.kind in TRIVIA
