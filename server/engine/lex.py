@@ -26,8 +26,33 @@ if TYPE_CHECKING:
     from server.engine.spec import LanguageSpec
 
 _PUNCT = frozenset("()[]{},;:.")
-_COMPOUND = ("**=", "//=", "...", "==", "!=", "<=", ">=", "<>", ":=", "->", "=>", "&&", "||",
-             "**", "//", "+=", "-=", "*=", "/=", "%=", "..", "::", "<<", ">>")
+_COMPOUND = (
+    "**=",
+    "//=",
+    "...",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "<>",
+    ":=",
+    "->",
+    "=>",
+    "&&",
+    "||",
+    "**",
+    "//",
+    "+=",
+    "-=",
+    "*=",
+    "/=",
+    "%=",
+    "..",
+    "::",
+    "<<",
+    ">>",
+)
+_Trie = dict[str, "_Trie"]
 _NUMBER = r"0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 
 
@@ -36,9 +61,7 @@ class Lexer:
 
     def __init__(self, spec: LanguageSpec) -> None:
         self.spec = spec
-        self.dollar_idents = spec.line_numbers or any(
-            w.endswith("$") for w in _vocabulary(spec)
-        )
+        self.dollar_idents = spec.line_numbers or any(w.endswith("$") for w in _vocabulary(spec))
         self._closers: dict[str, str] = {}
         self._kinds: dict[str, TokenKind] = {}
         self._vocab_kinds = _vocab_kinds(spec)
@@ -58,9 +81,7 @@ class Lexer:
             self._kinds[name] = TokenKind.COMMENT
         prefixes = sorted((p for p in spec.line_comments if p), key=len, reverse=True)
         if prefixes:
-            alts.append(
-                "(?P<lc>(?:" + "|".join(_word(p, spec) for p in prefixes) + r")[^\r\n]*)"
-            )
+            alts.append("(?P<lc>(?:" + "|".join(_word(p, spec) for p in prefixes) + r")[^\r\n]*)")
             self._kinds["lc"] = TokenKind.COMMENT
         delimiters = sorted((d for d in spec.string_delimiters if d), key=len, reverse=True)
         for i, delim in enumerate(delimiters):
@@ -163,20 +184,16 @@ def _string(delim: str, escape: str | None, name: str) -> str:
 
 def _trie_regex(words: list[str], dollar_idents: bool) -> str:
     """A regex matching the longest of `words`, word-like ones only as whole words."""
-    trie: dict[str, dict[str, object]] = {}
+    trie: _Trie = {}
     for word in words:
-        node: dict[str, object] = trie
+        node = trie
         for ch in word:
-            node = node.setdefault(ch, {})  # type: ignore[assignment]  # nested trie nodes
+            node = node.setdefault(ch, {})
         node[""] = {}
     boundary = r"(?![\w$])" if dollar_idents else r"(?!\w)"
 
-    def emit(node: dict[str, object], last: str) -> str:
-        alts = []
-        for ch in sorted(k for k in node if k):
-            child = node[ch]
-            assert isinstance(child, dict)
-            alts.append(re.escape(ch) + emit(child, ch))
+    def emit(node: _Trie, last: str) -> str:
+        alts = [re.escape(ch) + emit(node[ch], ch) for ch in sorted(k for k in node if k)]
         if "" in node:
             alts.append(boundary if (last.isalnum() or last == "_") else "")
         if len(alts) == 1:
