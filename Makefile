@@ -1,0 +1,39 @@
+# Every target creates or refreshes .venv itself (re-installing when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench venv clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## demo: check and format-check the bundled example workspace
+demo: $(STAMP)
+	@echo "== parsercraft-ls check examples/"
+	-@cd examples && ../$(BIN)/parsercraft-ls check .
+	@echo
+	@echo "== parsercraft-ls format --check examples/"
+	-@cd examples && ../$(BIN)/parsercraft-ls format --check --diff .
+
+## test: lint, type-check and run the whole test suite
+test: lint
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check server resilience tests bench
+	$(BIN)/ruff format --check server resilience tests bench
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/resilience_overhead.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,76 @@
+"""Command line: `parsercraft-ls check | format | inspect | inspect-config`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from server import __version__
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per headless job."""
+    parser = argparse.ArgumentParser(
+        prog="parsercraft-ls",
+        description="Language server and CI checker for ParserCraft languages.",
+    )
+    parser.add_argument("--version", action="version", version=f"parsercraft-ls {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="report diagnostics for programs")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument(
+        "--config", metavar="CFG", help="language config or preset:NAME for all files"
+    )
+    check.add_argument(
+        "--output-format", choices=("text", "json", "sarif", "github"), default="text"
+    )
+    check.add_argument("--fail-on", choices=("error", "warning", "never"), default="error")
+
+    fmt = sub.add_parser("format", help="format programs in place")
+    fmt.add_argument("paths", nargs="+", metavar="PATH")
+    fmt.add_argument("--config", metavar="CFG", help="language config or preset:NAME for all files")
+    fmt.add_argument("--check", action="store_true", help="exit 1 if any file would change")
+    fmt.add_argument("--diff", action="store_true", help="print a diff instead of writing")
+
+    insp = sub.add_parser("inspect", help="print a program's outline and diagnostics")
+    insp.add_argument("path", metavar="FILE")
+    insp.add_argument("--config", metavar="CFG")
+    insp.add_argument("--json", action="store_true", required=True, help="JSON output (required)")
+
+    cfg = sub.add_parser("inspect-config", help="print the normalized language spec")
+    cfg.add_argument("config", metavar="CFG|preset:NAME")
+    cfg.add_argument("--json", action="store_true", help="one JSON object")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command and return its exit code (2 for usage, project or config errors)."""
+    args = build_parser().parse_args(argv)
+    from server import headless
+    from server.errors import ParserCraftError
+
+    out, err = sys.stdout, sys.stderr
+    try:
+        if args.command == "check":
+            return headless.check(args.paths, args.config, args.output_format, args.fail_on, out)
+        if args.command == "format":
+            return headless.format_files(
+                args.paths, args.config, check_only=args.check, diff=args.diff, out=out, err=err
+            )
+        if args.command == "inspect":
+            return headless.inspect_file(args.path, args.config, out)
+        return headless.inspect_config(args.config, args.json, out)
+    except ParserCraftError as exc:
+        err.write(f"parsercraft-ls: error: {exc}\n")
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

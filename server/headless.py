@@ -1,0 +1,248 @@
+"""The headless commands: `check`, `format`, `inspect` and `inspect-config`.
+
+Each returns a process exit code: 0 clean, 1 findings (or files that would change),
+2 a usage, project or config error. Output goes to the given streams, never to a logger.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import attrs
+
+from server import report
+from server.engine.analysis import analyze, outline
+from server.engine.diagnostic import Severity
+from server.engine.format import FormatOptions, format_text
+from server.engine.inspect import spec_to_json
+from server.engine.text import LineIndex
+from server.errors import ParserCraftError
+from server.languages import load_spec
+from server.project import Project, find_project
+from server.sources import read_source, write_atomically
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from server.engine.analysis import OutlineSymbol
+    from server.engine.spec import LanguageSpec
+
+#: Suffixes never treated as programs when a directory is expanded without a project mapping.
+NON_PROGRAM_SUFFIXES = frozenset({".toml", ".yaml", ".yml", ".json", ".md", ".lock", ".txt"})
+SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
+FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING}
+
+
+class UsageError(ParserCraftError):
+    """The command line names something that cannot be used (a missing path, an unmapped file)."""
+
+
+@attrs.frozen
+class Target:
+    """One program file and the language it is written in."""
+
+    path: Path
+    spec: LanguageSpec
+    indent_width: int = 4
+
+
+def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out: TextIO) -> int:
+    """Analyse every program under `paths` and print its diagnostics in format `fmt`."""
+    reports = []
+    for target in resolve_targets(paths, config):
+        source = read_source(target.path)
+        if source.text is None:
+            assert source.problem is not None
+            diags = (source.problem,)
+            index = LineIndex("")
+        else:
+            analysis = analyze(target.spec, source.text)
+            diags, index = analysis.diagnostics, analysis.line_index
+        reports.append(report.FileReport(_display(target.path), target.spec.name, diags, index))
+    out.write(report.render(reports, fmt))
+    threshold = FAIL_ON.get(fail_on)
+    if threshold is None:
+        return 0
+    failing = any(d.severity <= threshold for r in reports for d in r.diagnostics)
+    return 1 if failing else 0
+
+
+def format_files(
+    paths: Sequence[str],
+    config: str | None,
+    *,
+    check_only: bool,
+    diff: bool,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Format every program under `paths`; `--check`/`--diff` report instead of writing."""
+    status = 0
+    changed = 0
+    for target in resolve_targets(paths, config):
+        source = read_source(target.path)
+        name = _display(target.path)
+        if source.text is None:
+            assert source.problem is not None
+            err.write(f"{name}: not formatted: {source.problem.message}\n")
+            status = 1
+            continue
+        result = format_text(
+            target.spec, source.text, FormatOptions(indent_width=target.indent_width)
+        )
+        if result.refused is not None:
+            err.write(f"{name}: not formatted: {result.refused}\n")
+            status = 1
+            continue
+        if not result.changed:
+            continue
+        changed += 1
+        if diff:
+            out.writelines(
+                difflib.unified_diff(
+                    source.text.splitlines(keepends=True),
+                    result.text.splitlines(keepends=True),
+                    f"{name} (original)",
+                    f"{name} (formatted)",
+                )
+            )
+        if check_only or diff:
+            err.write(f"would reformat {name}\n")
+            status = 1
+        else:
+            write_atomically(target.path, result.text)
+            err.write(f"reformatted {name}\n")
+    verb = "would be reformatted" if (check_only or diff) else "reformatted"
+    err.write(f"{changed} file(s) {verb}\n")
+    return status
+
+
+def inspect_config(ref: str, as_json: bool, out: TextIO) -> int:
+    """Print the normalized spec of a config file or `preset:NAME`."""
+    spec = load_spec(ref, Path.cwd())
+    data = spec_to_json(spec)
+    if as_json:
+        out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    out.write(f"{spec.name} {spec.version} ({spec.source})\n")
+    for key in (
+        "line_comments",
+        "block_comments",
+        "string_delimiters",
+        "statement_terminator",
+        "blocks",
+    ):
+        out.write(f"  {key}: {json.dumps(data[key], ensure_ascii=False)}\n")
+    out.write(
+        f"  keywords: {len(spec.keywords)}, builtins: {len(spec.builtins)}, "
+        f"operators: {len(spec.operators)}\n"
+    )
+    for warning in spec.warnings:
+        line = f":{warning.line}" if warning.line else ""
+        out.write(f"  warning: {warning.path}{line}: {warning.key_path}: {warning.message}\n")
+    return 0
+
+
+def inspect_file(path: str, config: str | None, out: TextIO) -> int:
+    """Print `{language, symbols, diagnostics}` of one program as JSON."""
+    targets = resolve_targets([path], config)
+    target = targets[0]
+    source = read_source(target.path)
+    if source.text is None:
+        assert source.problem is not None
+        index = LineIndex("")
+        data = {
+            "language": target.spec.name,
+            "symbols": [],
+            "diagnostics": [report.diagnostic_json(index, source.problem)],
+        }
+    else:
+        analysis = analyze(target.spec, source.text)
+        index = analysis.line_index
+        data = {
+            "language": target.spec.name,
+            "symbols": [_symbol_json(index, s) for s in outline(analysis)],
+            "diagnostics": [report.diagnostic_json(index, d) for d in analysis.diagnostics],
+        }
+    out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def _symbol_json(index: LineIndex, symbol: OutlineSymbol) -> dict[str, object]:
+    """`{name, kind, type, range, children}` of an outline entry."""
+    return {
+        "name": symbol.name,
+        "kind": symbol.kind,
+        "type": symbol.type,
+        "range": report.lsp_range(index, symbol.start, symbol.end),
+        "children": [_symbol_json(index, child) for child in symbol.children],
+    }
+
+
+def resolve_targets(paths: Sequence[str], config: str | None) -> list[Target]:
+    """Every program file under `paths` with its language; raises for unusable arguments."""
+    override = load_spec(config, Path.cwd()) if config else None
+    targets: list[Target] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        project = find_project(path.resolve())
+        if path.is_dir():
+            targets.extend(_directory_targets(path, project, override))
+            continue
+        target = _file_target(path, project, override)
+        if target is None:
+            raise UsageError(
+                f"{raw}: no language is mapped to this file; add it to parsercraft.toml "
+                "or pass --config CONFIG"
+            )
+        targets.append(target)
+    return targets
+
+
+def _directory_targets(
+    root: Path, project: Project | None, override: LanguageSpec | None
+) -> Iterator[Target]:
+    """The program files below `root`, in a stable order."""
+    for path in sorted(_walk(root)):
+        target = _file_target(path, project or find_project(path.resolve()), override)
+        if target is not None:
+            yield target
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Regular files below `root`, skipping hidden and tool directories."""
+    for path in root.iterdir():
+        if path.name.startswith(".") or path.name in SKIPPED_DIRS:
+            continue
+        if path.is_dir():
+            yield from _walk(path)
+        elif path.is_file():
+            yield path
+
+
+def _file_target(
+    path: Path, project: Project | None, override: LanguageSpec | None
+) -> Target | None:
+    """The target for one file, or None when no language applies to it."""
+    indent = project.indent_width if project else 4
+    if override is not None:
+        mapped = project is not None and project.language_for(path.resolve()) is not None
+        if mapped or path.suffix.lower() not in NON_PROGRAM_SUFFIXES:
+            return Target(path, override, indent)
+        return None
+    if project is None or project.language_for(path.resolve()) is None:
+        return None
+    return Target(path, project.spec_for(path.resolve()), indent)
+
+
+def _display(path: Path) -> str:
+    """The path as the user should see it: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
