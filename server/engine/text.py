@@ -21,9 +21,11 @@ class LineIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         starts = [0]
-        for i, ch in enumerate(text):
-            if ch == "\n":
-                starts.append(i + 1)
+        find = text.find
+        i = find("\n")
+        while i >= 0:  # str.find, not a per-character loop: this runs on every keystroke
+            starts.append(i + 1)
+            i = find("\n", i + 1)
         self.line_starts = starts
 
     @property

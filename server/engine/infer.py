@@ -1,0 +1,308 @@
+"""Type inference over the outline and symbols, and conservative type-mismatch warnings.
+
+Type names: int, float, str, bool, none, list, dict, unknown, or a declared name as written.
+Sources: literals (`true`/`false` originals are bool, null/None/nil are none), declared
+types (Pascal-ish INTEGER/REAL/STRING/BOOLEAN/CHAR and int/float/str/bool, any case),
+`Builtin.return_type`, assignments (all known assigned types must agree; int with float
+gives float; none with T gives T), operators (int+int=int, int+float=float, str+str=str,
+`/` float, DIV/MOD/`//` int, comparisons and logical operators bool) and function returns
+(declared, else the agreeing types of returned values or of assignments to a Pascal
+function's name). Recursion is bounded: a chain deeper than `_MAX_DEPTH` is unknown.
+
+PC130 (warning) is reported only when both sides are known: a value of another type assigned
+to a variable with a declared type (int into a real is fine), and `+`, `-` or `/` between a
+string and a number.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import attrs
+
+from server.engine.diagnostic import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from server.engine.analysis import Analysis
+    from server.engine.nodes import Expr, Outline
+    from server.engine.spec import LanguageSpec
+    from server.engine.symbols import Symbols
+
+UNKNOWN = "unknown"
+_DECLARED = {
+    "INTEGER": "int", "INT": "int", "LONGINT": "int", "WORD": "int", "BYTE": "int",
+    "SHORTINT": "int", "REAL": "float", "FLOAT": "float", "DOUBLE": "float",
+    "SINGLE": "float", "DECIMAL": "float", "STRING": "str", "STR": "str", "CHAR": "str",
+    "TEXT": "str", "BOOLEAN": "bool", "BOOL": "bool", "LIST": "list", "DICT": "dict",
+}  # fmt: skip
+_LITERALS = {"int": "int", "float": "float", "str": "str", "bool": "bool", "none": "none",
+             "list": "list", "dict": "dict"}  # fmt: skip
+_NUMERIC = frozenset({"int", "float"})
+_COMPARE = frozenset({"==", "!=", "<", ">", "<=", ">=", "<>", "=", "in", "is"})
+_LOGIC = frozenset({"and", "or", "&&", "||"})
+_INT_OPS = frozenset({"//", "div", "DIV"})
+_MOD_OPS = frozenset({"%", "mod", "MOD"})
+_MAX_DEPTH = 150
+
+
+@attrs.frozen(eq=False)
+class Types:
+    """The inferred type of every symbol definition, and PC130 findings."""
+
+    definition_types: tuple[str, ...]
+    problems: tuple[Diagnostic, ...]
+
+
+def normalize_type(declared: str | None) -> str:
+    """Our type name for a declared type; unknown names stay as written."""
+    if not declared:
+        return UNKNOWN
+    return _DECLARED.get(declared.strip().upper(), declared.strip())
+
+
+class Inferer:
+    """Memoised, depth-bounded type computation for one analysis."""
+
+    def __init__(self, spec: LanguageSpec, outline: Outline, symbols: Symbols) -> None:
+        self.spec = spec
+        self.outline = outline
+        self.symbols = symbols
+        self.memo: dict[int, str] = {}
+        self.depth = 0
+        defs = symbols.definitions
+        self.assigned: list[list[Expr]] = [[] for _ in defs]
+        for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
+            if a.value is not None and 0 <= target < len(defs) and a.op in (":=", "=", "<-"):
+                self.assigned[target].append(a.value)
+        for i, alias in enumerate(symbols.aliases):
+            value = defs[i].value
+            if alias >= 0 and value is not None:
+                self.assigned[alias].append(value)
+        self.returned: list[list[Expr]] = [[] for _ in defs]
+        for r in outline.returns:
+            if r.value is not None and 0 <= r.scope < len(defs):
+                self.returned[r.scope].append(r.value)
+
+    def definition(self, index: int) -> str:
+        """The type of definition `index`."""
+        hit = self.memo.get(index)
+        if hit is not None:
+            return hit
+        if self.depth > _MAX_DEPTH:
+            return UNKNOWN
+        self.memo[index] = UNKNOWN  # cycles resolve to unknown
+        self.depth += 1
+        d = self.symbols.definitions[index]
+        if d.declared_type:
+            result = normalize_type(d.declared_type)
+        elif d.kind in ("function", "procedure"):
+            values = self.returned[index] + self.assigned[index]
+            if d.value is not None:
+                values.append(d.value)
+            result = self.combine(values)
+            if result == UNKNOWN and d.kind == "procedure" and not values:
+                result = "none"
+        elif d.kind in ("variable", "constant"):
+            values = ([d.value] if d.value is not None else []) + self.assigned[index]
+            result = self.combine(values)
+        elif d.kind == "label":
+            result = "int"
+        else:
+            result = UNKNOWN
+        self.depth -= 1
+        self.memo[index] = result
+        return result
+
+    def combine(self, values: list[Expr]) -> str:
+        """The agreed type of several assigned/returned values."""
+        found: set[str] = set()
+        for value in values:
+            t = self.expr(value)
+            if t != UNKNOWN:
+                found.add(t)
+        if len(found) > 1:
+            found.discard("none")
+        if found == {"int", "float"}:
+            return "float"
+        return found.pop() if len(found) == 1 else UNKNOWN
+
+    def expr(self, e: Expr, check: list[Diagnostic] | None = None) -> str:
+        """The type of expression `e`; appends PC130 findings to `check` when given."""
+        kind = e.kind
+        literal = _LITERALS.get(kind)
+        if literal is not None and not e.children:
+            return literal
+        if self.depth > _MAX_DEPTH:
+            return UNKNOWN
+        self.depth += 1
+        result = self._expr(e, check)
+        self.depth -= 1
+        return result
+
+    def _expr(self, e: Expr, check: list[Diagnostic] | None) -> str:
+        """`expr` without the depth bookkeeping."""
+        kind = e.kind
+        literal = _LITERALS.get(kind)
+        if literal is not None:
+            if check is not None:
+                for child in e.children:
+                    self.expr(child, check)
+            return literal
+        if kind == "name":
+            target = self.symbols.target_at.get(e.start)
+            return self.definition(target) if target is not None and target >= 0 else UNKNOWN
+        if kind == "paren":
+            return self.expr(e.children[0], check) if e.children else UNKNOWN
+        if kind == "call":
+            if check is not None:
+                for child in e.children[1:]:
+                    self.expr(child, check)
+            return self.call(e.children[0]) if e.children else UNKNOWN
+        if kind == "unary":
+            operand = self.expr(e.children[0], check) if e.children else UNKNOWN
+            if e.text == "not":
+                return "bool"
+            return operand if operand in _NUMERIC else UNKNOWN
+        if kind == "binary" and len(e.children) == 2:
+            left = self.expr(e.children[0], check)
+            right = self.expr(e.children[1], check)
+            result = binary_type(e.text, left, right)
+            if check is not None and _mismatch(e.text, left, right):
+                check.append(
+                    Diagnostic(
+                        e.start,
+                        e.end,
+                        Severity.WARNING,
+                        "PC130",
+                        f"type mismatch: '{e.text}' between {left} and {right}",
+                    )
+                )
+            return result
+        if check is not None:
+            for child in e.children:
+                self.expr(child, check)
+        return UNKNOWN
+
+    def call(self, callee: Expr) -> str:
+        """The result type of calling `callee`."""
+        if callee.kind == "builtin":
+            fns = self.spec.builtins_by_name.get(self.spec.fold(callee.text), ())
+            return fns[0].return_type or UNKNOWN if fns else UNKNOWN
+        if callee.kind == "name":
+            target = self.symbols.target_at.get(callee.start)
+            if target is not None and target >= 0:
+                d = self.symbols.definitions[target]
+                if d.kind in ("function", "procedure"):
+                    return self.definition(target)
+        return UNKNOWN
+
+
+def binary_type(op: str, left: str, right: str) -> str:
+    """The result type of `left op right`."""
+    if op in _COMPARE or (op in _LOGIC and left == right == "bool"):
+        return "bool"
+    if op in _LOGIC:
+        return UNKNOWN
+    if op == "/":
+        return "float" if left in _NUMERIC and right in _NUMERIC else UNKNOWN
+    if op in _INT_OPS:
+        return "int" if left in _NUMERIC and right in _NUMERIC else UNKNOWN
+    if left in _NUMERIC and right in _NUMERIC:
+        if op in _MOD_OPS or op in ("+", "-", "*", "**", "^"):
+            return "int" if left == right == "int" else "float"
+        return UNKNOWN
+    if op == "+" and left == right and left in ("str", "list"):
+        return left
+    if op == "*" and {left, right} == {"str", "int"}:
+        return "str"
+    return UNKNOWN
+
+
+def _mismatch(op: str, left: str, right: str) -> bool:
+    """A certain str/number clash under `+`, `-` or `/`."""
+    if op not in ("+", "-", "/"):
+        return False
+    return (left == "str" and right in _NUMERIC) or (right == "str" and left in _NUMERIC)
+
+
+def _compatible(declared: str, actual: str) -> bool:
+    """Whether a value of type `actual` may be stored in a variable declared `declared`."""
+    if declared == actual or UNKNOWN in (declared, actual) or actual == "none":
+        return True
+    if declared not in ("int", "float", "str", "bool", "list", "dict"):
+        return True  # a declared name we do not know: never guess
+    return declared == "float" and actual == "int"
+
+
+def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types:
+    """Types of all definitions plus PC130 findings; never raises."""
+    inf = Inferer(spec, outline, symbols)
+    types = tuple(inf.definition(i) for i in range(len(symbols.definitions)))
+    problems: list[Diagnostic] = []
+    for e in outline.exprs:
+        inf.expr(e, problems)
+    defs = symbols.definitions
+    for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
+        if a.value is None or not (0 <= target < len(defs)) or a.op not in (":=", "=", "<-"):
+            continue
+        declared = normalize_type(defs[target].declared_type)
+        if declared == UNKNOWN or defs[target].kind not in ("variable", "constant", "function"):
+            continue
+        actual = inf.expr(a.value)
+        if not _compatible(declared, actual):
+            problems.append(
+                Diagnostic(
+                    a.value.start,
+                    a.value.end,
+                    Severity.WARNING,
+                    "PC130",
+                    f"type mismatch: '{a.name}' is declared {defs[target].declared_type} "
+                    f"but is assigned a {actual}",
+                )
+            )
+    for d in defs:
+        if d.declared_type and d.value is not None and d.kind in ("variable", "constant"):
+            actual = inf.expr(d.value)
+            declared = normalize_type(d.declared_type)
+            if not _compatible(declared, actual):
+                problems.append(
+                    Diagnostic(
+                        d.value.start,
+                        d.value.end,
+                        Severity.WARNING,
+                        "PC130",
+                        f"type mismatch: '{d.name}' is declared {d.declared_type} "
+                        f"but is initialised with a {actual}",
+                    )
+                )
+    return Types(types, tuple(problems))
+
+
+def type_of_definition(analysis: Analysis, symbol: int) -> str:
+    """The inferred type of definition `symbol` of an analysis ("unknown" when out of range)."""
+    types = analysis.types.definition_types
+    return types[symbol] if 0 <= symbol < len(types) else UNKNOWN
+
+
+def type_at(analysis: Analysis, offset: int) -> str:
+    """The type of the name or innermost expression at `offset`; "unknown" when unknown."""
+    from server.engine.symbols import symbol_at
+
+    target = symbol_at(analysis.symbols, offset)
+    if target is not None:
+        return type_of_definition(analysis, target)
+    found: Expr | None = None
+    for e in analysis.outline.exprs:
+        if e.start <= offset < e.end or (offset == e.end and e.start < e.end):
+            found = e
+            break
+    if found is None:
+        return UNKNOWN
+    steps = 0
+    while steps < _MAX_DEPTH:
+        inner = next((c for c in found.children if c.start <= offset < c.end), None)
+        if inner is None:
+            break
+        found = inner
+        steps += 1
+    return Inferer(analysis.spec, analysis.outline, analysis.symbols).expr(found)

@@ -1,0 +1,226 @@
+"""Structural parse of S-expression languages: `(define (f x) ...)`, `(define x 1)`, calls.
+
+One iterative pass with an explicit frame stack (deep nesting never touches Python's stack).
+A form whose head means define/def/function defines a function when its second element is a
+list `(name params...)` and a variable when it is a name; `lambda` parameter lists and
+`let` bindings define variables; names after a quote `'` are data, not uses. A form headed
+by a name or builtin is a parenthesised call.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from server.engine.builder import Builder
+from server.engine.nodes import Call, Definition, DefinitionKind, Expr, Reference
+from server.engine.tokens import Token, TokenKind
+
+if TYPE_CHECKING:
+    from server.engine.blocks import BlockStructure
+    from server.engine.nodes import Outline
+    from server.engine.spec import LanguageSpec
+
+_DEFINE = frozenset({"define", "def", "defun"})
+_LAMBDA = frozenset({"lambda", "function"})  # lisp_like spells `function` as `lambda`
+_LET = frozenset({"let", "let*", "letrec"})
+_OPEN = {"(": ")", "[": "]"}
+
+
+class _Frame:
+    """One open list while scanning."""
+
+    __slots__ = ("form", "head", "items", "open", "quoted", "role")
+
+    def __init__(self, open_tok: Token, role: str, quoted: bool) -> None:
+        self.open = open_tok
+        self.role = role  # plain, signature, params, bindings, binding
+        self.form = "plain"  # plain, define, lambda, let, call
+        self.head: Expr | None = None
+        self.items: list[Expr] = []
+        self.quoted = quoted
+
+
+class SexprParser(Builder):
+    """The S-expression parser; shares the record lists of the statement parser."""
+
+    def __init__(self, spec: LanguageSpec, toks: list[Token], blocks: BlockStructure) -> None:
+        super().__init__(spec, toks, blocks)
+        self._define_opens: list[int] = []  # offsets of the define forms being scanned
+
+    def run(self) -> Outline:
+        """Scan all tokens once."""
+        stack: list[_Frame] = []
+        quote_next = False
+        for tok in self.toks:
+            kind = tok.kind
+            if kind is TokenKind.NEWLINE:
+                continue
+            self.leave_until(tok.start)
+            text = tok.text
+            if kind is TokenKind.PUNCT and text in _OPEN:
+                parent = stack[-1] if stack else None
+                role = self._child_role(parent)
+                quoted = quote_next or (parent is not None and parent.quoted)
+                stack.append(_Frame(tok, role, quoted))
+                quote_next = False
+                continue
+            if kind is TokenKind.PUNCT and text in (")", "]"):
+                if stack:
+                    self._close(stack.pop(), tok, stack)
+                continue
+            if text in ("'", "`") and kind is not TokenKind.STRING:
+                quote_next = True
+                continue
+            frame = stack[-1] if stack else None
+            atom = self._atom(tok, frame, quote_next)
+            quote_next = False
+            if frame is None:
+                self.exprs.append(atom)
+            else:
+                self._add(frame, atom, tok)
+        while stack:
+            frame = stack.pop()
+            self._close(frame, None, stack)
+        return self.finish()
+
+    def _child_role(self, parent: _Frame | None) -> str:
+        """The role of a list opening inside `parent`."""
+        if parent is None:
+            return "plain"
+        if parent.form == "define" and not parent.items:
+            return "signature"
+        if parent.form == "lambda" and not parent.items:
+            return "params"
+        if parent.form == "let" and not parent.items:
+            return "bindings"
+        if parent.role == "bindings":
+            return "binding"
+        return "plain"
+
+    def _atom(self, tok: Token, frame: _Frame | None, quoted: bool) -> Expr:
+        """An atom, defining or referencing names according to the frame's role."""
+        kind = tok.kind
+        if kind is TokenKind.NUMBER:
+            is_float = "." in tok.text or "e" in tok.text.lower()
+            return Expr("float" if is_float else "int", tok.start, tok.end, tok.text)
+        if kind is TokenKind.STRING:
+            return Expr("str", tok.start, tok.end, tok.text)
+        if kind is TokenKind.BUILTIN or kind is TokenKind.OPERATOR:
+            return Expr("builtin", tok.start, tok.end, tok.text)
+        if kind is TokenKind.KEYWORD:
+            originals = self.originals(tok)
+            if originals & {"true", "false", "True", "False"}:
+                return Expr("bool", tok.start, tok.end, tok.text)
+            if originals & {"null", "None", "nil"}:
+                return Expr("none", tok.start, tok.end, tok.text)
+            return Expr("keyword", tok.start, tok.end, tok.text)
+        if kind is not TokenKind.IDENT:
+            return Expr("keyword", tok.start, tok.end, tok.text)
+        quoted = quoted or (frame is not None and frame.quoted)
+        if frame is not None and not quoted:
+            role = frame.role
+            if role == "signature" and frame.head is None:
+                index = self._define_function(tok, frame)
+                self.enter(index, self.definitions[index].body_end)
+                return Expr("name", tok.start, tok.end, tok.text)
+            if role in ("signature", "params") or (role == "binding" and frame.head is None):
+                kind_: DefinitionKind = "parameter" if role != "binding" else "variable"
+                self.define(tok, kind_, tok.start, tok.end)
+                return Expr("name", tok.start, tok.end, tok.text)
+            if frame.form == "define" and not frame.items:
+                self.define(tok, "variable", tok.start, tok.end)
+                return Expr("name", tok.start, tok.end, tok.text)
+        if not quoted:
+            self.references.append(Reference(tok.text, tok.start, tok.end, self.scope))
+        return Expr("name", tok.start, tok.end, tok.text)
+
+    def _define_function(self, name: Token, signature: _Frame) -> int:
+        """Define the function named first in a `(define (name params...) body)` signature."""
+        opener = self._define_opens[-1] if self._define_opens else signature.open.start
+        block = self.block_at.get(opener)
+        end = block.close_end if block is not None and block.close_end is not None else name.end
+        start = block.open_start if block is not None else name.start
+        self.definitions.append(
+            Definition(
+                name.text,
+                "function",
+                start,
+                end,
+                name.start,
+                name.end,
+                self.scope,
+                body_start=start,
+                body_end=end,
+            )
+        )
+        return len(self.definitions) - 1
+
+    def _add(self, frame: _Frame, atom: Expr, tok: Token) -> None:
+        """Append an atom to a frame; the first atom decides the form."""
+        if frame.head is None:
+            frame.head = atom
+            if tok.kind is TokenKind.KEYWORD and frame.role == "plain":
+                originals = self.originals(tok)
+                if originals & _DEFINE:
+                    frame.form = "define"
+                    self._define_opens.append(frame.open.start)
+                elif originals & _LAMBDA:
+                    frame.form = "lambda"
+                elif originals & _LET:
+                    frame.form = "let"
+            elif atom.kind in ("name", "builtin") and frame.role == "plain":
+                frame.form = "call"
+            return
+        frame.items.append(atom)
+
+    def _close(self, frame: _Frame, closer: Token | None, stack: list[_Frame]) -> None:
+        """Finish a list: record a call, fill a variable's value, add it to its parent."""
+        end = (
+            closer.end
+            if closer is not None
+            else (frame.items[-1].end if frame.items else frame.open.end)
+        )
+        head = frame.head
+        children = tuple(x for x in (head, *frame.items) if x is not None)
+        if frame.form == "call" and head is not None:
+            self.calls.append(
+                Call(
+                    head.text,
+                    head.start,
+                    head.end,
+                    tuple(frame.items),
+                    True,
+                    head.kind == "builtin",
+                    frame.open.start,
+                    end,
+                    self.scope,
+                )
+            )
+            expr = Expr("call", frame.open.start, end, "(", children)
+        else:
+            expr = Expr("list", frame.open.start, end, "(", children)
+        if frame.form == "define":
+            if self._define_opens and self._define_opens[-1] == frame.open.start:
+                self._define_opens.pop()
+            self._fill_value(frame)
+        parent = stack[-1] if stack else None
+        if parent is None:
+            self.exprs.append(expr)
+        elif parent.head is None:
+            parent.head = expr
+        else:
+            parent.items.append(expr)
+
+    def _fill_value(self, frame: _Frame) -> None:
+        """`(define x value)`: attach the value expression to the variable."""
+        if len(frame.items) < 2 or frame.items[0].kind != "name":
+            return
+        target = frame.items[0]
+        for i in range(len(self.definitions) - 1, -1, -1):
+            d = self.definitions[i]
+            if d.name_start == target.start:
+                if d.kind == "variable":
+                    self.definitions[i] = d._replace(value=frame.items[1], end=frame.items[1].end)
+                return
+            if d.name_start < target.start:
+                return
