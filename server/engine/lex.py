@@ -9,15 +9,19 @@ newline; block comment (longest start marker first, the first end marker closes,
 unterminated one runs to the end); line comment (a word prefix such as `REM` only as a
 whole word); string (longest delimiter first; single-character delimiters stop at the end
 of the line, a doubled delimiter or the escape character escapes); the language's
-vocabulary (keywords, builtins and operators, longest match, word-like entries only as whole
-words, case-folded when the language is case-insensitive); number; identifier (a trailing
-`$` in BASIC-like languages); common compound operators; any other character.
+vocabulary entries that are not plain words (symbols such as `:=`, `#t`, `eq?`, `STR$`,
+`Range.new`, and common compound operators; longest match, whole words only); number; word
+(an identifier, with a trailing `$` in BASIC-like languages, looked up among the plain-word
+keywords, builtins and word operators, case-folded when the language is case-insensitive);
+any other character. In S-expression languages a word may contain symbol characters
+(`sum-squares`, `null?`, `number->string`).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from server.engine.tokens import Token, TokenKind
@@ -53,6 +57,10 @@ _COMPOUND = (
     ">>",
 )
 _Trie = dict[str, "_Trie"]
+# tuple.__new__ builds a Token without the Python-level NamedTuple constructor (40% cheaper).
+_make_token: Callable[[type[Token], tuple[TokenKind, str, int, int, bool]], Token] = tuple.__new__
+# S-expression languages spell names with symbol characters: `sum-squares`, `null?`, `set!`.
+_LISP_SYMBOL = r"[^\W\d][\w\-?!*<>=/+%&~^$.]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 
 
@@ -66,11 +74,23 @@ class Lexer:
         self._kinds: dict[str, TokenKind] = {}
         self._vocab_kinds = _vocab_kinds(spec)
         self._pattern = re.compile(self._build())
+        # Dispatch by group number: a TokenKind for plain groups, None for the vocabulary,
+        # closable (string/comment) groups and single characters, which need a lookup.
+        index = self._pattern.groupindex
+        self._index_kinds: list[TokenKind | None] = [None] * (self._pattern.groups + 1)
+        for name, kind in self._kinds.items():
+            if name not in self._closers:
+                self._index_kinds[index[name]] = kind
+        self._index_closers = {index[n]: index[c] for n, c in self._closers.items()}
+        self._closable_kinds = {index[n]: self._kinds[n] for n in self._closers}
+        self._vocab_index = index["v"]
+        self._word_index = index["id"]
 
     def _build(self) -> str:
         """The master regex: leading blanks, then one named alternative per token class."""
         spec = self.spec
         alts: list[str] = [r"(?P<nl>\r\n|\n|\r)"]
+        self._kinds["nl"] = TokenKind.NEWLINE
         comments = sorted(spec.block_comments, key=lambda pair: -len(pair[0]))
         for i, (start, end) in enumerate(comments):
             name = f"b{i}"
@@ -89,16 +109,17 @@ class Lexer:
             alts.append(f"(?P<{name}>{_string(delim, spec.escape_char, name)})")
             self._closers[name] = f"c{name}"
             self._kinds[name] = TokenKind.STRING
-        vocab = _trie_regex(sorted(self._vocab_kinds), self.dollar_idents)
-        if vocab:
-            flags = "" if spec.case_sensitive else "?i"
-            alts.append(f"(?P<v>({flags}:{vocab}))" if flags else f"(?P<v>{vocab})")
+        word = r"[^\W\d]\w*" + (r"\$?" if self.dollar_idents else "")
+        if spec.blocks.style == "sexpr":
+            word = _LISP_SYMBOL
+        is_word = re.compile(word).fullmatch
+        symbols = sorted(w for w in self._vocab_kinds if not is_word(w))
+        vocab = _trie_regex(symbols, self.dollar_idents)
+        flags = "" if spec.case_sensitive else "?i:"
+        alts.append(f"(?P<v>({flags}{vocab}))" if flags else f"(?P<v>{vocab})")
         alts.append(f"(?P<num>{_NUMBER})")
         self._kinds["num"] = TokenKind.NUMBER
-        alts.append(r"(?P<id>[^\W\d]\w*" + (r"\$?)" if self.dollar_idents else ")"))
-        self._kinds["id"] = TokenKind.IDENT
-        alts.append("(?P<op>" + "|".join(re.escape(op) for op in _COMPOUND) + ")")
-        self._kinds["op"] = TokenKind.OPERATOR
+        alts.append(f"(?P<id>{word})")
         alts.append(r"(?P<err>[\x00-\x08\x0e-\x1b\x7f\ufffd]+)")
         self._kinds["err"] = TokenKind.ERROR
         alts.append(r"(?P<ch>\S)")
@@ -108,31 +129,41 @@ class Lexer:
         """Tokens of `text` without whitespace tokens; never raises."""
         out: list[Token] = []
         append = out.append
-        kinds = self._kinds
-        closers = self._closers
-        vocab_kinds = self._vocab_kinds
-        fold = self.spec.fold
-        newline = TokenKind.NEWLINE
+        make = _make_token
+        kinds = self._index_kinds
+        closers = self._index_closers
+        vocab = self._vocab_kinds
+        vocab_index = self._vocab_index
+        word_index = self._word_index
+        ident = TokenKind.IDENT
+        fold = str.upper if not self.spec.case_sensitive else None
         for m in self._pattern.finditer(text):
-            group = m.lastgroup or "ch"
-            start, end = m.span(group)
-            word = m.group(group)
-            if group == "nl":
-                append(Token(newline, word, start, end))
-            elif group == "v":
-                append(Token(vocab_kinds[fold(word)], word, start, end))
-            elif group in closers:
-                append(Token(kinds[group], word, start, end, m.group(closers[group]) is not None))
-            elif group == "ch":
-                kind = TokenKind.PUNCT if word in _PUNCT else TokenKind.OPERATOR
-                if not word.isprintable() and not word.isspace():
-                    kind = TokenKind.ERROR
-                append(Token(kind, word, start, end))
+            i = m.lastindex or 0
+            start, end = m.span(i)
+            word = text[start:end]
+            kind = kinds[i]
+            if kind is not None:
+                append(make(Token, (kind, word, start, end, True)))
+            elif i == word_index:
+                kind = vocab.get(fold(word) if fold else word, ident)
+                append(make(Token, (kind, word, start, end, True)))
+            elif i == vocab_index:
+                append(make(Token, (vocab[fold(word) if fold else word], word, start, end, True)))
+            elif i in closers:
+                closed = m.start(closers[i]) >= 0
+                append(make(Token, (self._closable_kinds[i], word, start, end, closed)))
             else:
-                append(Token(kinds[group], word, start, end))
+                append(make(Token, (_char_kind(word), word, start, end, True)))
         if self.spec.line_numbers:
             return tuple(_mark_line_numbers(out))
         return tuple(out)
+
+
+def _char_kind(char: str) -> TokenKind:
+    """The kind of a single character no other rule matched."""
+    if char in _PUNCT:
+        return TokenKind.PUNCT
+    return TokenKind.OPERATOR if char.isprintable() else TokenKind.ERROR
 
 
 def _vocabulary(spec: LanguageSpec) -> list[str]:
@@ -144,8 +175,12 @@ def _vocabulary(spec: LanguageSpec) -> list[str]:
 
 
 def _vocab_kinds(spec: LanguageSpec) -> dict[str, TokenKind]:
-    """Folded word -> token kind; a keyword wins over a builtin, a builtin over an operator."""
-    table: dict[str, TokenKind] = {}
+    """Folded word -> token kind; a keyword wins over a builtin, a builtin over an operator.
+
+    Common compound operators (`**`, `-=`, ...) are part of the vocabulary even when the
+    config does not declare them, so that the longest match wins over a declared `*`.
+    """
+    table: dict[str, TokenKind] = dict.fromkeys(_COMPOUND, TokenKind.OPERATOR)
     for op in spec.operators:
         if op.symbol.strip():
             table[spec.fold(op.symbol)] = TokenKind.OPERATOR

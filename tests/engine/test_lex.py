@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from server.engine.lex import lex, with_whitespace
-from server.engine.spec import Builtin, Keyword, LanguageSpec, Operator
+from server.engine.spec import Blocks, Builtin, Keyword, LanguageSpec, Operator
 from server.engine.tokens import TokenKind
 
 K = TokenKind
@@ -49,6 +49,14 @@ TEACH = LanguageSpec(
     line_comments=("#",),
     block_comments=(("###", "###"),),
     string_delimiters=('"', "'"),
+)
+LISP = LanguageSpec(
+    name="lisp",
+    keywords=(Keyword("define", "define"), Keyword("true", "#t")),
+    builtins=(Builtin("null?", "is_null"),),
+    operators=(Operator("+"), Operator("-")),
+    line_comments=(";",),
+    blocks=Blocks("sexpr", (("(", ")"),)),
 )
 PY = LanguageSpec(name="py", block_comments=(('"""', '"""'),), string_delimiters=('"""', '"', "'"))
 
@@ -133,6 +141,35 @@ def kinds(spec: LanguageSpec, text: str) -> list[tuple[TokenKind, str]]:
         ),
         (PASCAL, "größe := 1", [(K.IDENT, "größe"), (K.OPERATOR, ":="), (K.NUMBER, "1")]),
         (PASCAL, "x\x00\x01y", [(K.IDENT, "x"), (K.ERROR, "\x00\x01"), (K.IDENT, "y")]),
+        (
+            PASCAL,
+            "a**b -= c",
+            [
+                (K.IDENT, "a"),
+                (K.OPERATOR, "**"),
+                (K.IDENT, "b"),
+                (K.OPERATOR, "-="),
+                (K.IDENT, "c"),
+            ],
+        ),
+        (
+            LISP,
+            "(sum-squares x)",
+            [(K.PUNCT, "("), (K.IDENT, "sum-squares"), (K.IDENT, "x"), (K.PUNCT, ")")],
+        ),
+        (
+            LISP,
+            "(- a 1) null? #t",
+            [
+                (K.PUNCT, "("),
+                (K.OPERATOR, "-"),
+                (K.IDENT, "a"),
+                (K.NUMBER, "1"),
+                (K.PUNCT, ")"),
+                (K.BUILTIN, "null?"),
+                (K.KEYWORD, "#t"),
+            ],
+        ),
         (PASCAL, "3.14 1e5 0xFF", [(K.NUMBER, "3.14"), (K.NUMBER, "1e5"), (K.NUMBER, "0xFF")]),
     ],
 )
