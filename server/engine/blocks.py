@@ -39,6 +39,9 @@ _STMT_START_ONLY = frozenset({"if", "unless", "while", "until"})
 _SINGLE_LINE = frozenset({"if", "unless"})
 _FOLLOWERS = frozenset({"do", "then"})
 _BRACKETS = {"(": ")", "[": "]", "{": "}"}
+_HANGERS = frozenset({"then", "do", "else"})
+_BLOCK_HEADS = frozenset({"begin"})
+_SECTIONS = frozenset({"var", "const", "type"})
 
 
 @attrs.frozen
@@ -281,6 +284,8 @@ class _Scanner:
             at_stmt_start = txt == terminator or (txt == ":" and spec.line_numbers)
         for entry in reversed(stack):
             self._unclosed(entry)
+        if spec.blocks.style == "keywords":
+            self._hanging()
         return self._result()
 
     def _opens(
@@ -463,6 +468,49 @@ class _Scanner:
     def _problem(self, start: int, end: int, code: str, message: str) -> None:
         """Append an error diagnostic."""
         self.problems.append(Diagnostic(start, end, Severity.ERROR, code, message))
+
+    def _hanging(self) -> None:
+        """Keyword languages: indent a statement hanging off `THEN`/`DO`/`ELSE` on the line
+        before, and the entries of a `VAR`/`CONST`/`TYPE` section (Pascal style)."""
+        spec = self.spec
+        depths = self.depths
+        line = 0
+        first: list[Token | None] = [None] * len(depths)
+        last: list[Token | None] = [None] * len(depths)
+        for tok in self.tokens:
+            if tok.kind is TokenKind.NEWLINE:
+                line += tok.text.count("\n")
+                continue
+            if line < len(depths) and tok.kind is not TokenKind.COMMENT:
+                if first[line] is None:
+                    first[line] = tok
+                last[line] = tok
+            line += tok.text.count("\n")
+        prev: int | None = None
+        in_section = False
+        for n in range(len(depths)):
+            head = first[n]
+            if head is None:
+                continue
+            head_originals = (
+                spec.originals_of(head.text) if head.kind is TokenKind.KEYWORD else frozenset()
+            )
+            if head.kind is TokenKind.KEYWORD:
+                in_section = False
+            elif in_section:
+                depths[n] += 1
+            if prev is not None and depths[n] == depths[prev]:
+                tail = last[prev]
+                if (
+                    tail is not None
+                    and tail.kind is TokenKind.KEYWORD
+                    and spec.originals_of(tail.text) & _HANGERS
+                    and not head_originals & _BLOCK_HEADS
+                ):
+                    depths[n] += 1
+            if head is last[n] and head_originals & _SECTIONS:
+                in_section = True
+            prev = n
 
     def _result(self) -> BlockStructure:
         """Freeze the collected records."""

@@ -125,7 +125,10 @@ class SexprParser(Builder):
                 return Expr("name", tok.start, tok.end, tok.text)
             if role in ("signature", "params") or (role == "binding" and frame.head is None):
                 kind_: DefinitionKind = "parameter" if role != "binding" else "variable"
-                self.define(tok, kind_, tok.start, tok.end)
+                index = self.define(tok, kind_, tok.start, tok.end)
+                if role == "signature" and self.scope >= 0:
+                    owner = self.definitions[self.scope]
+                    self.definitions[self.scope] = owner._replace(params=(*owner.params, index))
                 return Expr("name", tok.start, tok.end, tok.text)
             if frame.form == "define" and not frame.items:
                 self.define(tok, "variable", tok.start, tok.end)

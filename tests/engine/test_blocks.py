@@ -32,6 +32,7 @@ PASCAL = LanguageSpec(
         ("do", "DO"),
         ("repeat", "REPEAT"),
         ("until", "UNTIL"),
+        ("var", "VAR"),
     ),
     line_comments=("//",),
     block_comments=(("(*", "*)"),),
@@ -125,12 +126,18 @@ DEPTHS = [
         (0, 1, 1, 2, 1, 0, 0),
     ),
     (
-        "pascal ELSE under BEGIN is not a dedent",
+        "pascal ELSE under BEGIN is not a dedent; statements hang off THEN and ELSE",
         PASCAL,
         "BEGIN\n  IF x THEN\n    a\n  ELSE\n    b;\nEND.",
-        (0, 1, 1, 1, 1, 0),
+        (0, 1, 2, 1, 2, 0),
     ),
     ("pascal repeat/until", PASCAL, "REPEAT\n  x;\nUNTIL y;\n", (0, 1, 0, 0)),
+    (
+        "pascal VAR section entries and a DO body",
+        PASCAL,
+        "VAR\n  n : INTEGER;\nBEGIN\n  WHILE n DO\n    n;\n  WHILE n DO\n  BEGIN\n  END;\nEND.",
+        (0, 1, 0, 1, 2, 1, 1, 1, 0),
+    ),
     (
         "basic FOR/NEXT and multi-word END IF with ELSE",
         BASIC,
