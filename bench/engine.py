@@ -11,21 +11,23 @@ Run: `.venv/bin/python bench/engine.py [--json PATH] [--repeat N]`.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from programs import PRESETS, program, statements  # noqa: E402
+from programs import PRESETS, program, statements
 
-from server.engine.analysis import analyze  # noqa: E402
-from server.engine.format import FormatOptions, format_text  # noqa: E402
-from server.languages import load_spec  # noqa: E402
+from server.engine.analysis import analyze
+from server.engine.format import FormatOptions, format_text
+from server.languages import load_spec
 
 SIZES = (100, 1_000, 10_000)
 
@@ -35,6 +37,7 @@ def median_s(fn: Callable[[], object], repeat: int) -> float:
     fn()
     times = []
     for _ in range(repeat):
+        gc.collect()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
@@ -55,22 +58,20 @@ def main() -> int:
         + " ".join(f"{'fmt' + str(n):>9}" for n in SIZES)
         + f" {'an10k/1k':>9} {'fmt10k/1k':>9}"
     )
-    print("times in ms (median of %d runs)" % args.repeat)
+    print(f"times in ms (median of {args.repeat} runs)")
     print(header)
     ok = True
     for preset in PRESETS:
         spec = load_spec(f"preset:{preset}")
         row: dict[str, float] = {}
         stmt_text = statements(preset, 100)
-        row["statements100_ms"] = 1e3 * median_s(lambda: analyze(spec, stmt_text), args.repeat * 5)
+        row["statements100_ms"] = 1e3 * median_s(partial(analyze, spec, stmt_text), args.repeat * 5)
         options = FormatOptions()
         for n in SIZES:
             text = program(preset, n)
             reps = args.repeat if n < 10_000 else max(3, args.repeat // 2)
-            row[f"analyze{n}_ms"] = 1e3 * median_s(lambda t=text: analyze(spec, t), reps)
-            row[f"format{n}_ms"] = 1e3 * median_s(
-                lambda t=text: format_text(spec, t, options), reps
-            )
+            row[f"analyze{n}_ms"] = 1e3 * median_s(partial(analyze, spec, text), reps)
+            row[f"format{n}_ms"] = 1e3 * median_s(partial(format_text, spec, text, options), reps)
         row["analyze_ratio"] = row["analyze10000_ms"] / row["analyze1000_ms"]
         row["format_ratio"] = row["format10000_ms"] / row["format1000_ms"]
         ok &= row["analyze_ratio"] < 12 and row["format_ratio"] < 12

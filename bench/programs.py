@@ -127,7 +127,7 @@ def statements(preset: str, count: int) -> str:
         )
     if preset == "lisp_like":
         return "(define x 0)\n" + "".join(
-            f"(set! x (+ x (* {i} 2)))\n" if i % 2 else f"(display x)\n" for i in range(count)
+            f"(set! x (+ x (* {i} 2)))\n" if i % 2 else "(display x)\n" for i in range(count)
         )
     return "let x = 0;\n" + "".join(
         f"x = x + {i} * 2;\n" if i % 2 else f"print(x, {i});\n" for i in range(count)
