@@ -14,13 +14,16 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## demo: check and format-check the bundled example workspace
+## demo: check and format-check the example workspace, then a scripted editor session
 demo: $(STAMP)
-	@echo "== parsercraft-ls check examples/"
+	@echo "== parsercraft-ls check examples/   (some programs have deliberate errors)"
 	-@cd examples && ../$(BIN)/parsercraft-ls check .
 	@echo
-	@echo "== parsercraft-ls format --check examples/"
+	@echo "== parsercraft-ls format --check --diff examples/"
 	-@cd examples && ../$(BIN)/parsercraft-ls format --check --diff .
+	@echo
+	@echo "== parsercraft-ls demo   (the language server, driven over stdio like an editor)"
+	$(BIN)/parsercraft-ls demo
 
 ## test: lint, type-check and run the whole test suite
 test: lint

@@ -44,6 +44,7 @@ AuditKind = Literal[
     "unexpected",
     "chaos",
     "config",
+    "worker",
 ]
 
 REDACTED = "[REDACTED]"

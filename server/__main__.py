@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
     insp.add_argument("--config", metavar="CFG")
     insp.add_argument("--json", action="store_true", required=True, help="JSON output (required)")
 
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--stdio", action="store_true", help="talk LSP on stdin/stdout (default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen for one client on a TCP port")
+    serve.add_argument("--log-file", metavar="PATH", help="write the server log to this file")
+    serve.add_argument(
+        "--log-level", choices=("debug", "info", "warning", "error"), default="warning"
+    )
+
+    sub.add_parser("demo", help="drive a scripted session against the server on examples/")
+
     cfg = sub.add_parser("inspect-config", help="print the normalized language spec")
     cfg.add_argument("config", metavar="CFG|preset:NAME")
     cfg.add_argument("--json", action="store_true", help="one JSON object")
@@ -53,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit code (2 for usage, project or config errors)."""
     args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        from server.serve import serve
+
+        return serve(args.tcp, args.log_file, args.log_level)
+    if args.command == "demo":
+        from server.demo import run_demo
+
+        return run_demo()
     from server import headless
     from server.errors import ParserCraftError
 

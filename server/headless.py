@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from server.engine.analysis import OutlineSymbol
+    from server.engine.diagnostic import Diagnostic
     from server.engine.spec import LanguageSpec
 
 #: Suffixes never treated as programs when a directory is expanded without a project mapping.
@@ -54,6 +55,7 @@ def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out:
     reports = []
     for target in resolve_targets(paths, config):
         source = read_source(target.path)
+        diags: tuple[Diagnostic, ...]
         if source.text is None:
             assert source.problem is not None
             diags = (source.problem,)

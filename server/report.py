@@ -149,7 +149,7 @@ def _sarif(reports: Sequence[FileReport]) -> dict[str, object]:
                     "driver": {
                         "name": "parsercraft-ls",
                         "version": __version__,
-                        "rules": sorted(rules.values(), key=lambda r: str(r["id"])),
+                        "rules": [rules[code] for code in sorted(rules)],
                     }
                 },
                 "results": results,

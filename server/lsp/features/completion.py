@@ -1,0 +1,76 @@
+"""Completion: keywords as the language spells them, builtins with snippets, symbols in scope.
+
+Degraded (fault, deadline, open breaker): keywords and builtins only, `isIncomplete` true.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from server.lsp.protocol import Raw
+
+if TYPE_CHECKING:
+    from server.lsp.server import ParserCraftServer
+
+_WORD_BEFORE = re.compile(r"[\w$?!\-]*$")
+OPTIONS = types.CompletionOptions(trigger_characters=["."], resolve_provider=True)
+
+
+async def completion(
+    ls: ParserCraftServer, params: types.CompletionParams
+) -> Raw | types.CompletionList | None:
+    """Completion items at the cursor, or the keyword-only list when degraded."""
+    position = (params.position.line, params.position.character)
+    outcome = await ls.run("completion", "completion", params.text_document.uri, (position,))
+    if outcome is None or outcome.degraded is None:
+        return None if outcome is None else Raw(outcome.value)
+    return fallback(ls, params)
+
+
+def fallback(ls: ParserCraftServer, params: types.CompletionParams) -> types.CompletionList:
+    """The degraded list: the spec's keywords and builtins that match the word being typed."""
+    from server.engine.complete import keyword_completions
+
+    doc = ls.documents.get(params.text_document.uri)
+    language = None if doc is None else ls.language_of(doc)
+    if doc is None or language is None:
+        return types.CompletionList(is_incomplete=True, items=[])
+    line = doc.line(params.position.line) if params.position.line < doc.line_count else ""
+    match = _WORD_BEFORE.search(line[: params.position.character])
+    prefix = match.group(0) if match else ""
+    items = [
+        types.CompletionItem(
+            label=c.label,
+            kind=types.CompletionItemKind.Keyword
+            if c.kind == "keyword"
+            else types.CompletionItemKind.Function,
+            detail=c.detail or None,
+        )
+        for c in keyword_completions(language.spec, prefix).items
+    ]
+    return types.CompletionList(is_incomplete=True, items=items)
+
+
+async def resolve(ls: ParserCraftServer, item: types.CompletionItem) -> types.CompletionItem:
+    """Full documentation of a keyword or builtin item (other items come back unchanged)."""
+    from server.engine.complete import resolve_documentation
+
+    data = item.data if isinstance(item.data, dict) else {}
+    doc = ls.documents.get(str(data.get("uri", "")))
+    language = None if doc is None else ls.language_of(doc)
+    kind = data.get("kind")
+    if language is None or kind not in ("keyword", "builtin"):
+        return item
+    docs = resolve_documentation(language.spec, item.label, str(kind))
+    if docs:
+        item.documentation = types.MarkupContent(kind=types.MarkupKind.Markdown, value=docs)
+    return item
+
+
+def register(server: ParserCraftServer) -> None:
+    """Register completion and completionItem/resolve."""
+    server.feature(types.TEXT_DOCUMENT_COMPLETION, OPTIONS)(completion)
+    server.feature(types.COMPLETION_ITEM_RESOLVE)(resolve)
