@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from server.engine.complete import token_count_before, visible_definitions
+from server.engine.query import token_count_before, visible_definitions
 from server.engine.tokens import TokenKind
 
 if TYPE_CHECKING:

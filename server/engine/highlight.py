@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
-from server.engine.complete import token_count_before
+from server.engine.query import token_count_before
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from server.engine.complete import token_count_before
 from server.engine.fixes import Edit
 from server.engine.lex import lex
+from server.engine.query import token_count_before
 from server.engine.symbols import occurrences_of
 from server.engine.tokens import TokenKind
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from server.engine.complete import builtin_parameters, literal_at, token_count_before
+from server.engine.query import builtin_parameters, literal_at, token_count_before
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from server.engine.complete import (
     completions,
     keyword_completions,
     resolve_documentation,
-    word_prefix,
 )
+from server.engine.query import word_prefix
 from server.engine.spec import Keyword, LanguageSpec
 from server.languages import load_spec
 
