@@ -233,6 +233,10 @@ class ParserCraftServer(LanguageServer):
             self.status.changed("config")
         return resolved
 
+    def too_large(self, doc: Document) -> bool:
+        """Whether a document exceeds `maxDocumentMb` (it is then not analysed at all)."""
+        return len(doc.text) > self.settings.max_document_mb * 1024 * 1024
+
     # -- the feature runner -----------------------------------------------------------------
 
     async def run(
@@ -255,7 +259,7 @@ class ParserCraftServer(LanguageServer):
         language = self.language_of(doc)
         if language is None:
             return None
-        if len(doc.text) > self.settings.max_document_mb * 1024 * 1024 and op != "too_large":
+        if self.too_large(doc):
             return None
         fp = self.policies[feature]
         job = _Job(feature, op, language, doc.uri, doc.version, doc.text, args, fp.deadline_s)

@@ -42,6 +42,14 @@ class DiagnosticsScheduler:
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
 
+    def _publish(self, uri: str, version: int, items: list[object]) -> None:
+        """Send one publishDiagnostics for `version` of `uri`."""
+        self.published[uri] = version
+        self.server.rpc.notify_raw(
+            types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+            {"uri": uri, "version": version, "diagnostics": items},
+        )
+
     async def _run(self, uri: str, wait: float) -> None:
         """Wait out the debounce, compute, and publish if the document did not move on."""
         try:
@@ -50,6 +58,9 @@ class DiagnosticsScheduler:
             if doc is None:
                 return
             version = doc.version
+            if self.server.too_large(doc):
+                self._publish(uri, version, [_too_large(self.server.settings.max_document_mb)])
+                return
             outcome = await self.server.run("diagnostics", "diagnostics_lsp", uri)
             current = self.server.documents.get(uri)
             if outcome is None or outcome.degraded is not None or current is None:
@@ -57,12 +68,20 @@ class DiagnosticsScheduler:
             computed_version, items = cast("tuple[int, list[object]]", outcome.value)
             if current.version != version or computed_version != version:
                 return  # stale: a newer edit has its own pending run
-            self.published[uri] = version
-            self.server.rpc.notify_raw(
-                types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
-                {"uri": uri, "version": version, "diagnostics": items},
-            )
+            self._publish(uri, version, items)
         finally:
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]
             self.server.status.changed("diagnostics")
+
+
+def _too_large(limit_mb: float) -> dict[str, object]:
+    """The one diagnostic of a document over the size limit."""
+    return {
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+        "severity": 2,
+        "code": "PC006",
+        "source": "parsercraft",
+        "message": f"document is larger than {limit_mb:g} MB (setting maxDocumentMb); "
+        "it is not analysed",
+    }
