@@ -220,6 +220,32 @@ class AuditLog:
                     self._torn_lines += 1
                     self._write(b"\n")
 
+    def set_path(self, path: Path | None) -> bool:
+        """Append to `path` from now on (None: memory only); the ring and sequence go on.
+
+        False (and memory only) when the file cannot be opened.
+        """
+        with self._lock:
+            if path == self.path:
+                return True
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+            self.path, self._size = path, 0
+            if path is None:
+                return True
+            seq = self._seq
+            try:
+                self._open(path)
+            except OSError as exc:
+                self._write_errors += 1
+                log.warning("cannot open the audit log %s: %s", path, exc)
+                self.path = None
+                return False
+            finally:
+                self._seq = max(seq, self._seq)
+            return True
+
     def add_listener(self, listener: Callable[[AuditEvent], object]) -> Callable[[], None]:
         """Call `listener` with every recorded event; returns a function that removes it."""
         self._listeners.append(listener)

@@ -28,6 +28,7 @@ FEATURES = (
     "semanticTokens",
     "references",
     "rename",
+    "codeActions",
 )
 """The named feature policies, as the health report names them."""
 

@@ -53,10 +53,11 @@ def hover(ctx: JobContext, args: tuple[object, ...]) -> object:
 
 
 def completion(ctx: JobContext, args: tuple[object, ...]) -> object:
-    """The completion list at the position."""
+    """The completion list at the position; `args[1]` false: no snippets (plain names)."""
     a = ctx.analysis
     result = complete.completions(a, _at(ctx, args))
     edit_range = convert.range_of(a.line_index, result.replace_start, result.replace_end)
+    snippets = bool(args[1]) if len(args) > 1 else True
     items = [
         types.CompletionItem(
             label=c.label,
@@ -64,9 +65,14 @@ def completion(ctx: JobContext, args: tuple[object, ...]) -> object:
             detail=c.detail or None,
             sort_text=c.sort_text or None,
             insert_text_format=(
-                types.InsertTextFormat.Snippet if c.is_snippet else types.InsertTextFormat.PlainText
+                types.InsertTextFormat.Snippet
+                if c.is_snippet and snippets
+                else types.InsertTextFormat.PlainText
             ),
-            text_edit=types.TextEdit(range=edit_range, new_text=c.insert_text or c.label),
+            text_edit=types.TextEdit(
+                range=edit_range,
+                new_text=c.label if c.is_snippet and not snippets else c.insert_text or c.label,
+            ),
             data={"kind": c.kind, "uri": ctx.uri},
         )
         for c in result.items
@@ -266,18 +272,12 @@ def _format_reply(ctx: JobContext, result: object) -> object:
     return {"edits": convert.wire(edits)}
 
 
-def document_text(ctx: JobContext, args: tuple[object, ...]) -> object:
-    """The worker's copy of the text (a diagnostic aid)."""
-    return ctx.text
-
-
 ANSWERS: dict[str, Callable[[JobContext, tuple[object, ...]], object]] = {
     "code_actions": code_actions,
     "completion": completion,
     "definition": definition,
     "diagnostics_lsp": diagnostics,
     "document_symbols": document_symbols,
-    "document_text": document_text,
     "folding": folding,
     "formatting": formatting,
     "hover": hover,

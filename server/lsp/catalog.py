@@ -49,6 +49,7 @@ class Catalog:
         self.errors: dict[str, str] = {}
         self._last_good: dict[str, LanguageSpec] = {}
         self._projects: dict[Path, tuple[float, Project | None]] = {}
+        self._good_projects: dict[Path, Project | None] = {}
 
     def configure(self, languages: tuple[LanguageSetting, ...], indent_width: int) -> None:
         """Replace the settings languages (the project files are re-read lazily)."""
@@ -57,7 +58,7 @@ class Catalog:
         self._projects.clear()
 
     def reload(self) -> None:
-        """Forget cached projects, so the next resolution re-reads every file."""
+        """Re-read every project file at the next resolution (the last good ones are kept)."""
         self._projects.clear()
 
     def resolve(self, path: Path | None) -> Resolved | None:
@@ -87,9 +88,10 @@ class Catalog:
         try:
             project = find_project(folder)
             self.errors.pop(f"project:{folder}", None)
+            self._good_projects[folder] = project
         except ParserCraftError as exc:
             self._error(f"project:{folder}", str(exc))
-            project = cached[1] if cached is not None else None
+            project = self._good_projects.get(folder)
         self._projects[folder] = (now, project)
         return project
 

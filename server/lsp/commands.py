@@ -7,9 +7,11 @@ protocol turns into InvalidParams with the message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from pygls.exceptions import JsonRpcInvalidParams
 
 from resilience import render_prometheus
 from server.errors import CommandArgumentError
@@ -18,7 +20,10 @@ from server.settings import FEATURES
 if TYPE_CHECKING:
     from server.lsp.server import ParserCraftServer
 
-RUNBOOKS = Path(__file__).resolve().parents[2] / "docs" / "operations"
+RUNBOOK_DIRS = (
+    Path(__file__).resolve().parents[1] / "runbooks",  # the wheel's copy of docs/operations
+    Path(__file__).resolve().parents[2] / "docs" / "operations",  # a source checkout
+)
 TOPICS = (
     "breaker-open",
     "rate-limited",
@@ -111,20 +116,32 @@ async def metrics(ls: ParserCraftServer, arguments: list[Any]) -> object:
     return {"format": "json", "features": body["features"], "workers": body["workers"]}
 
 
+BREAKER_STATES = ("closed", "forced_open", "disabled")
+
+
 async def reset_breaker(ls: ParserCraftServer, arguments: list[Any]) -> dict[str, object]:
-    """Close a feature's breaker (`{"feature": "completion"}`)."""
+    """Close a feature's breaker (`{"feature": "completion"}`), or force it open or disable
+    it (`{"feature": "completion", "state": "forced_open" | "disabled"}`)."""
     name = "parsercraft.resetBreaker"
-    feature = _text(name, _options(name, arguments, {"feature"}), "feature", required=True)
+    options = _options(name, arguments, {"feature", "state"})
+    feature = _text(name, options, "feature", required=True)
     if feature not in ls.policies:
         raise CommandArgumentError(
             f"{name}: unknown feature {feature!r}; features: {', '.join(FEATURES)}"
         )
+    state = _text(name, options, "state") or "closed"
+    if state not in BREAKER_STATES:
+        raise CommandArgumentError(
+            f"{name}: 'state' must be one of {', '.join(BREAKER_STATES)}, got {state!r}"
+        )
     breaker = ls.policies[feature].policy.breaker
     if breaker is not None:
-        breaker.reset()
+        {"closed": breaker.reset, "forced_open": breaker.force_open, "disabled": breaker.disable}[
+            state
+        ]()
     ls.last_degraded[feature] = False
     ls.status.changed(feature)
-    return {"feature": feature, "breaker": "closed" if breaker is not None else "none"}
+    return {"feature": feature, "breaker": state if breaker is not None else "none"}
 
 
 async def reload_configuration(ls: ParserCraftServer, arguments: list[Any]) -> dict[str, object]:
@@ -140,9 +157,11 @@ async def runbook(ls: ParserCraftServer, arguments: list[Any]) -> dict[str, obje
     topic = _text(name, _options(name, arguments, {"topic"}), "topic", required=True)
     if topic not in TOPICS and topic != "registry-unavailable":
         raise CommandArgumentError(f"{name}: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
-    path = RUNBOOKS / f"{topic}.md"
-    text = path.read_text(encoding="utf-8") if path.is_file() else f"# {topic}\n\n(no runbook file)"
-    return {"topic": topic, "markdown": text}
+    for folder in RUNBOOK_DIRS:
+        path = folder / f"{topic}.md"
+        if path.is_file():
+            return {"topic": topic, "markdown": path.read_text(encoding="utf-8")}
+    return {"topic": topic, "markdown": f"# {topic}\n\n(the runbook files are not installed)"}
 
 
 async def document_text(ls: ParserCraftServer, arguments: list[Any]) -> dict[str, object]:
@@ -155,7 +174,9 @@ async def document_text(ls: ParserCraftServer, arguments: list[Any]) -> dict[str
     return {"uri": uri, "version": doc.version, "text": doc.text}
 
 
-COMMANDS = {
+Command = Callable[["ParserCraftServer", list[Any]], Awaitable[object]]
+
+COMMANDS: dict[str, Command] = {
     "parsercraft.health": health,
     "parsercraft.audit": audit,
     "parsercraft.metrics": metrics,
@@ -166,7 +187,25 @@ COMMANDS = {
 }
 
 
+def _client_errors(handler: Command) -> Command:
+    """`handler` with a `CommandArgumentError` answered as InvalidParams (the client's fault).
+
+    pygls runs a command in its own task, so the error must be translated here, where it is
+    raised, rather than around the executeCommand dispatch.
+    """
+
+    async def run(ls: ParserCraftServer, arguments: list[Any]) -> object:
+        try:
+            return await handler(ls, arguments)
+        except CommandArgumentError as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
+
+    run.__name__ = handler.__name__
+    run.__doc__ = handler.__doc__
+    return run
+
+
 def register(server: ParserCraftServer) -> None:
     """Register every command (listed in `executeCommandProvider`)."""
     for name, handler in COMMANDS.items():
-        server.command(name)(handler)
+        server.command(name)(_client_errors(handler))

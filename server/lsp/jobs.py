@@ -131,7 +131,6 @@ FEATURE_JOBS = (
     "definition",
     "diagnostics_lsp",
     "document_symbols",
-    "document_text",
     "folding",
     "formatting",
     "hover",

@@ -51,6 +51,7 @@ DEFAULTS: dict[str, dict[str, object]] = {
     "typeInference": _INTERACTIVE,
     "references": _INTERACTIVE,
     "rename": _INTERACTIVE,
+    "codeActions": _INTERACTIVE,
     "symbols": _BATCH,
     "semanticTokens": _BATCH,
     "formatting": _BATCH,

@@ -6,7 +6,7 @@ Changes to pygls' behaviour, each for a measured or reported problem:
 - a `$/cancelRequest` is remembered, so a request whose cancel arrived before it started is
   never executed (pygls issue 517), and the cancel of an unknown id is not an error;
 - `workspace/executeCommand` passes the raw argument list (eglot sends `null`) to our command
-  table, and a `CommandArgumentError` becomes InvalidParams with its message;
+  table (whose handlers turn a `CommandArgumentError` into InvalidParams with its message);
 - a request after `shutdown` gets InvalidRequest instead of silence; `exit` stops the
   server through its stop event rather than `sys.exit` from inside a callback;
 - results computed in a worker arrive as JSON-ready data (`Raw`) and are sent as they are,
@@ -23,7 +23,6 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.protocol import LanguageServerProtocol, lsp_method
 
-from server.errors import CommandArgumentError
 from server.lsp.documents import TextChange
 
 if TYPE_CHECKING:
@@ -168,11 +167,7 @@ class ParserCraftProtocol(LanguageServerProtocol):
         if handler is None:
             known = ", ".join(sorted(self.fm.commands))
             raise JsonRpcInvalidParams(f"unknown command {params.command!r}; known: {known}")
-        arguments = list(params.arguments or [])
-        try:
-            result = yield handler, (arguments,), None
-        except CommandArgumentError as exc:
-            raise JsonRpcInvalidParams(str(exc)) from exc
+        result = yield handler, (list(params.arguments or []),), None
         return result
 
 

@@ -127,11 +127,16 @@ class ParserCraftServer(LanguageServer):
     # -- configuration ----------------------------------------------------------------------
 
     def apply_settings(self, data: object) -> list[str]:
-        """Merge wire settings into the current ones; rebuild policies and languages in one swap.
+        """Take a new `parsercraft` section; rebuild policies and languages in one swap.
 
-        Invalid fields keep their previous values; the errors are returned (and kept for health).
+        Fields left out take their defaults; invalid fields keep their previous values, and the
+        errors are returned (and kept for health). `workers` applies when the pool starts.
         """
         settings, errors = parse_settings(data, self.settings)
+        if settings.audit_file != self.settings.audit_file:
+            target = Path(settings.audit_file) if settings.audit_file else None
+            if not self.audit.set_path(target):
+                errors.append(f"setting 'auditFile': cannot open {settings.audit_file}")
         if settings.policies != self.settings.policies:
             built, self.policy_errors = policy_table.build(settings.policies, audit=self.audit)
             for name, fp in built.items():

@@ -52,14 +52,17 @@ class StatusReporter:
         self._initialized = False
         self.health = Health(min_calls=5)
         self.health.add_check(config_check(self._config_errors))
-        self.health.add_check(
-            memory_check(rss_bytes, limit_bytes=int(server.settings.memory_limit_mb * 1024 * 1024))
-        )
+        self.health.add_check(self._memory)
         self.health.add_check(self._workers)
 
     def _config_errors(self) -> list[str]:
         """Settings errors plus languages that fell back to their last good config."""
         return self.server.config_errors + list(self.server.catalog.errors.values())
+
+    def _memory(self) -> Condition | None:
+        """Degraded above 80% of `memoryLimitMb`, unhealthy above it (the current setting)."""
+        limit = int(self.server.settings.memory_limit_mb * 1024 * 1024)
+        return memory_check(rss_bytes, limit_bytes=limit)()
 
     def _workers(self) -> Condition | None:
         """Unhealthy when the worker pool gave up restarting workers."""
@@ -86,7 +89,10 @@ class StatusReporter:
                 {"feature": None, "reason": condition.reason, "runbook": condition.topic}
             )
         for name, s in stats.items():
-            degraded = server.last_degraded.get(name, False) or s.breaker_state != "closed"
+            degraded = server.last_degraded.get(name, False) or s.breaker_state not in (
+                "closed",
+                "none",
+            )
             if degraded and status == "healthy":
                 status = "degraded"
                 reasons.append(

@@ -163,3 +163,26 @@ def test_invalid_settings_are_refused(ring: int, size: int, backups: int) -> Non
     """A ring under one, a zero size or negative backups are refused."""
     with pytest.raises(ValueError, match=r"ring_size|max_bytes"):
         AuditLog(None, ring_size=ring, max_bytes=size, backups=backups)
+
+
+def test_set_path_moves_the_file_and_keeps_the_sequence(tmp_path: Path) -> None:
+    """After set_path, new events go to the new file, numbered after the earlier ones."""
+    log = AuditLog(None, clock=FakeClock())
+    log.record("config", "p")
+    assert log.set_path(tmp_path / "a" / "audit.jsonl")
+    log.record("chaos", "p")
+    log.close()
+    events = read_audit_file(tmp_path / "a" / "audit.jsonl")
+    assert [(e.seq, e.kind) for e in events] == [(2, "chaos")]
+    assert [e.seq for e in log.query()] == [1, 2]
+
+
+def test_set_path_to_an_unwritable_place_keeps_memory_only(tmp_path: Path) -> None:
+    """A path that cannot be opened leaves the log in memory and says so."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    log = AuditLog(None, clock=FakeClock())
+    assert not log.set_path(blocker / "audit.jsonl")
+    log.record("config", "p")
+    assert log.path is None
+    assert [e.kind for e in log.query()] == ["config"]

@@ -99,7 +99,7 @@ async def code_action(ls: ParserCraftServer, params: types.CodeActionParams) -> 
     """Quick fixes for the diagnostics in the range."""
     uri, r = params.text_document.uri, params.range
     args = (_pos(r.start), _pos(r.end))
-    return _raw(await ls.run("diagnostics", "code_actions", uri, args), [])
+    return _raw(await ls.run("codeActions", "code_actions", uri, args), [])
 
 
 def register(server: ParserCraftServer) -> None:
