@@ -32,7 +32,7 @@ def _raw(outcome: Outcome[object] | None, degraded: object = None) -> object:
 async def hover(ls: ParserCraftServer, params: types.HoverParams) -> object:
     """Docs and inferred type of the word under the cursor ("type unknown" when degraded)."""
     uri, at = params.text_document.uri, _pos(params.position)
-    return _raw(await ls.run("hover", "hover", uri, (at,)), convert.unknown_hover())
+    return _raw(await ls.run("hover", "hover", uri, (at,)), Raw(convert.unknown_hover()))
 
 
 async def signature_help(ls: ParserCraftServer, params: types.SignatureHelpParams) -> object:
