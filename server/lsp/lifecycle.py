@@ -69,10 +69,42 @@ async def initialize(ls: ParserCraftServer, params: types.InitializeParams) -> N
 
 
 async def initialized(ls: ParserCraftServer, params: types.InitializedParams) -> None:
-    """Start the engine workers, send the first status, pull the configuration."""
+    """Start the engine workers, send the first status, pull the configuration, and ask
+    clients that can register watchers dynamically to report config-file changes."""
     await ls.pool.start()
     ls.status.start()
     ls.background(ls.reconfigure(None, pull=True, rediagnose=False))
+    ls.background(watch_config_files(ls))
+
+
+WATCHED = ("**/parsercraft.toml", "**/*.{yaml,yml,json}")
+"""Files whose changes reload the languages (project files and language configs)."""
+
+
+async def watch_config_files(ls: ParserCraftServer) -> None:
+    """Register file watchers when the client supports dynamic registration (others, such as
+    Neovim 0.7, get a reload from `parsercraft.reloadConfiguration` or on the next request)."""
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED]
+    )
+    registration = types.Registration(
+        id="parsercraft-config-files",
+        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=options,
+    )
+    try:
+        await asyncio.wait_for(
+            ls.client_register_capability_async(
+                types.RegistrationParams(registrations=[registration])
+            ),
+            5.0,
+        )
+    except Exception as exc:  # the client may refuse or fail; watching is a convenience
+        log.info("could not register file watchers: %s", exc)
 
 
 async def shutdown(ls: ParserCraftServer, params: None) -> None:

@@ -14,11 +14,28 @@ from typing import Any
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import make_test_lsp_client
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 SERVER = [sys.executable, "-m", "server", "serve"]
 CLIENTS = ("visual_studio_code", "neovim@v0.7.0")
+
+
+def make_client() -> LanguageClient:
+    """pytest-lsp's test client, answering `client/registerCapability` as VS Code does
+    (the server registers config-file watchers with clients that support it)."""
+    client = make_test_lsp_client()
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        client.registrations.extend(params.registrations)
+
+    client.registrations = []
+    return client
+
+
+CONFIG = ClientServerConfig(server_command=SERVER, client_factory=make_client)
 
 
 def uri_of(path: Path) -> str:
@@ -62,7 +79,7 @@ async def command(client: LanguageClient, name: str, *arguments: Any) -> Any:
     )
 
 
-@pytest_lsp.fixture(params=CLIENTS, config=ClientServerConfig(server_command=SERVER))
+@pytest_lsp.fixture(params=CLIENTS, config=CONFIG)
 async def client(request: Any, lsp_client: LanguageClient) -> Any:
     """A client with VS Code or Neovim capabilities, initialized on the examples workspace."""
     await lsp_client.initialize_session(init_params(request.param))
