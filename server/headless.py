@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -37,6 +39,33 @@ SKIPPED_DIRS = frozenset({".git", ".venv", "node_modules", "__pycache__"})
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING}
 
 
+class Progress:
+    """`checked 120/500 files` on a terminal's stderr, updated at most 10 times a second."""
+
+    def __init__(self, stream: TextIO, verb: str, total: int) -> None:
+        self.stream = stream
+        self.verb = verb
+        self.total = total
+        self.count = 0
+        self.shown = 0.0
+        self.active = total > 1 and stream.isatty()
+
+    def step(self) -> None:
+        """Count one more file; redraw the line now and then."""
+        self.count += 1
+        now = time.monotonic()
+        if self.active and now - self.shown >= 0.1:
+            self.shown = now
+            self.stream.write(f"\r{self.verb} {self.count}/{self.total} files")
+            self.stream.flush()
+
+    def done(self) -> None:
+        """Clear the progress line."""
+        if self.active and self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
 class UsageError(ParserCraftError):
     """The command line names something that cannot be used (a missing path, an unmapped file)."""
 
@@ -53,7 +82,10 @@ class Target:
 def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out: TextIO) -> int:
     """Analyse every program under `paths` and print its diagnostics in format `fmt`."""
     reports = []
-    for target in resolve_targets(paths, config):
+    targets = resolve_targets(paths, config)
+    progress = Progress(sys.stderr, "checked", len(targets))
+    for target in targets:
+        progress.step()
         source = read_source(target.path)
         diags: tuple[Diagnostic, ...]
         if source.text is None:
@@ -64,6 +96,7 @@ def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out:
             analysis = analyze(target.spec, source.text)
             diags, index = analysis.diagnostics, analysis.line_index
         reports.append(report.FileReport(_display(target.path), target.spec.name, diags, index))
+    progress.done()
     out.write(report.render(reports, fmt))
     threshold = FAIL_ON.get(fail_on)
     if threshold is None:
@@ -84,7 +117,10 @@ def format_files(
     """Format every program under `paths`; `--check`/`--diff` report instead of writing."""
     status = 0
     changed = 0
-    for target in resolve_targets(paths, config):
+    targets = resolve_targets(paths, config)
+    progress = Progress(err, "formatted", len(targets))
+    for target in targets:
+        progress.step()
         source = read_source(target.path)
         name = _display(target.path)
         if source.text is None:
@@ -117,6 +153,7 @@ def format_files(
         else:
             write_atomically(target.path, result.text)
             err.write(f"reformatted {name}\n")
+    progress.done()
     verb = "would be reformatted" if (check_only or diff) else "reformatted"
     err.write(f"{changed} file(s) {verb}\n")
     return status

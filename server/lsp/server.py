@@ -9,6 +9,7 @@ handler renders as its degraded answer (STYLE.md section 2).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 import signal
@@ -103,6 +104,7 @@ class ParserCraftServer(LanguageServer):
         self._tasks: set[asyncio.Task[None]] = set()
         self._workers_ready = False
         self._reported_catalog: dict[str, str] = {}
+        self._progress_ids = itertools.count(1)
         for name, fp in self.policies.items():
             fp.policy.add_listener(self._breaker_listener(name))
 
@@ -162,8 +164,50 @@ class ParserCraftServer(LanguageServer):
         self.catalog.reload()
         self.report_config_errors(errors)
         if rediagnose:
-            for uri in self.documents.uris():
-                self.diagnostics.schedule(uri, delay=False)
+            self.background(self.rediagnose_all())
+
+    async def rediagnose_all(self) -> None:
+        """Recompute the diagnostics of every open document, with work-done progress."""
+        uris = self.documents.uris()
+        if not uris:
+            return
+        progress = await self.progress_begin("Re-checking ParserCraft documents")
+        for done, uri in enumerate(uris, 1):
+            self.diagnostics.schedule(uri, delay=False)
+            task = self.diagnostics.pending.get(uri)
+            if task is not None:
+                await asyncio.wait([task], timeout=10.0)
+            self.progress_report(progress, f"{done}/{len(uris)} documents", done, len(uris))
+        self.progress_end(progress)
+
+    async def progress_begin(self, title: str) -> str | None:
+        """Start work-done progress (None when the client does not support it)."""
+        window = self.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return None
+        token = f"parsercraft-{next(self._progress_ids)}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 2.0)
+        except Exception as exc:  # the client may refuse; progress is a courtesy
+            log.info("no progress token: %s", exc)
+            return None
+        self.work_done_progress.begin(
+            token, types.WorkDoneProgressBegin(title=title, percentage=0, cancellable=False)
+        )
+        return token
+
+    def progress_report(self, token: str | None, message: str, done: int, total: int) -> None:
+        """Report progress on a token from `progress_begin`."""
+        if token is not None:
+            percentage = int(100 * done / max(total, 1))
+            self.work_done_progress.report(
+                token, types.WorkDoneProgressReport(message=message, percentage=percentage)
+            )
+
+    def progress_end(self, token: str | None) -> None:
+        """End progress on a token from `progress_begin`."""
+        if token is not None:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd())
 
     async def _pull_configuration(self) -> object:
         """The client's `parsercraft` section, or None when it cannot or will not answer.
