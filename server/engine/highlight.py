@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 import attrs
 
+from server.engine.legend import TOKEN_MODIFIERS, TOKEN_TYPES
 from server.engine.query import token_count_before
 from server.engine.tokens import Token, TokenKind
 
@@ -38,26 +39,6 @@ __all__ = [
     "semantic_tokens_delta",
     "semantic_tokens_range",
 ]
-
-TOKEN_TYPES = (
-    "keyword",
-    "function",
-    "variable",
-    "parameter",
-    "class",
-    "string",
-    "number",
-    "comment",
-    "operator",
-    "type",
-    "macro",
-    "namespace",
-    "property",
-)
-"""The semantic token type legend; a token's type is an index into this tuple."""
-
-TOKEN_MODIFIERS = ("declaration", "defaultLibrary", "readonly")
-"""The modifier legend; a token's modifiers are a bit set over this tuple."""
 
 FoldKind = Literal["region", "comment", "imports"]
 

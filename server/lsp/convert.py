@@ -99,11 +99,6 @@ def hover(index: LineIndex, info: HoverInfo | None) -> Json | None:
     }
 
 
-def unknown_hover() -> Json:
-    """The degraded hover: the type could not be computed."""
-    return {"contents": {"kind": "markdown", "value": "type unknown (analysis unavailable)"}}
-
-
 def document_symbol(index: LineIndex, symbol: OutlineSymbol) -> Json:
     """A hierarchical DocumentSymbol."""
     out: Json = {

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server.lsp import convert
 from server.lsp.protocol import Raw, RequestFailed
 
 if TYPE_CHECKING:
     from resilience import Outcome
     from server.lsp.server import ParserCraftServer
+
+
+UNKNOWN_HOVER = {"contents": {"kind": "markdown", "value": "type unknown (analysis unavailable)"}}
+"""The degraded hover: the type could not be computed."""
 
 
 def _pos(position: types.Position) -> tuple[int, int]:
@@ -32,7 +35,7 @@ def _raw(outcome: Outcome[object] | None, degraded: object = None) -> object:
 async def hover(ls: ParserCraftServer, params: types.HoverParams) -> object:
     """Docs and inferred type of the word under the cursor ("type unknown" when degraded)."""
     uri, at = params.text_document.uri, _pos(params.position)
-    return _raw(await ls.run("hover", "hover", uri, (at,)), Raw(convert.unknown_hover()))
+    return _raw(await ls.run("hover", "hover", uri, (at,)), Raw(UNKNOWN_HOVER))
 
 
 async def signature_help(ls: ParserCraftServer, params: types.SignatureHelpParams) -> object:

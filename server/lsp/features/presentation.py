@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 def legend() -> types.SemanticTokensLegend:
     """The token types and modifiers our data indexes into."""
-    from server.engine.highlight import TOKEN_MODIFIERS, TOKEN_TYPES
+    from server.engine.legend import TOKEN_MODIFIERS, TOKEN_TYPES
 
     return types.SemanticTokensLegend(
         token_types=list(TOKEN_TYPES), token_modifiers=list(TOKEN_MODIFIERS)
