@@ -44,18 +44,23 @@ def hover(ctx: JobContext, args: tuple[object, ...]) -> object:
 
 
 def completion(ctx: JobContext, args: tuple[object, ...]) -> object:
-    """The completion list at the position."""
+    """The completion list at the position; with `args[1]` false, no snippets (plain names)."""
     a = ctx.analysis
     result = complete.completions(a, _at(ctx, args))
     edit_range = convert.range_of(a.line_index, result.replace_start, result.replace_end)
+    snippets = bool(args[1]) if len(args) > 1 else True
     items: list[Json] = []
     for c in result.items:
+        snippet = c.is_snippet and snippets
         item: Json = {
             "label": c.label,
             "kind": convert.COMPLETION_KINDS.get(c.kind, 1),
             "sortText": c.sort_text,
-            "insertTextFormat": convert.SNIPPET if c.is_snippet else convert.PLAIN_TEXT,
-            "textEdit": {"range": edit_range, "newText": c.insert_text or c.label},
+            "insertTextFormat": convert.SNIPPET if snippet else convert.PLAIN_TEXT,
+            "textEdit": {
+                "range": edit_range,
+                "newText": (c.insert_text or c.label) if snippet or not c.is_snippet else c.label,
+            },
             "data": {"kind": c.kind, "uri": ctx.uri},
         }
         if c.detail:

@@ -162,6 +162,10 @@ class ParserCraftServer(LanguageServer):
             data = await self._pull_configuration()
         errors = self.apply_settings(data) if data is not None else []
         self.catalog.reload()
+        for uri in self.documents.uris():  # re-read every config now, so errors show at once
+            doc = self.documents.get(uri)
+            if doc is not None:
+                self.language_of(doc)
         self.report_config_errors(errors)
         if rediagnose:
             self.background(self.rediagnose_all())

@@ -24,10 +24,19 @@ async def completion(
 ) -> Raw | types.CompletionList | None:
     """Completion items at the cursor, or the keyword-only list when degraded."""
     position = (params.position.line, params.position.character)
-    outcome = await ls.run("completion", "completion", params.text_document.uri, (position,))
+    args = (position, snippet_support(ls))
+    outcome = await ls.run("completion", "completion", params.text_document.uri, args)
     if outcome is None or outcome.degraded is None:
         return None if outcome is None else Raw(outcome.value)
     return fallback(ls, params)
+
+
+def snippet_support(ls: ParserCraftServer) -> bool:
+    """Whether the client accepts snippet insert texts (Neovim 0.7 does not advertise them)."""
+    text_document = ls.client_capabilities.text_document
+    completion = None if text_document is None else text_document.completion
+    item = None if completion is None else completion.completion_item
+    return bool(item is not None and item.snippet_support)
 
 
 def fallback(ls: ParserCraftServer, params: types.CompletionParams) -> types.CompletionList:

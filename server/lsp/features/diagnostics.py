@@ -63,6 +63,9 @@ class DiagnosticsScheduler:
                 return
             outcome = await self.server.run("diagnostics", "diagnostics_lsp", uri)
             current = self.server.documents.get(uri)
+            if outcome is None and current is not None and uri in self.published:
+                self._publish(uri, version, [])  # the document lost its language
+                return
             if outcome is None or outcome.degraded is not None or current is None:
                 return
             computed_version, items = cast("tuple[int, list[object]]", outcome.value)
