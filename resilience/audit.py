@@ -45,6 +45,7 @@ AuditKind = Literal[
     "chaos",
     "config",
     "worker",
+    "fetch",
 ]
 
 REDACTED = "[REDACTED]"

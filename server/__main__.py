@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="drive a scripted session against the server on examples/")
 
+    from server.registry.parsers import add_parsers
+
+    add_parsers(sub)
+
     cfg = sub.add_parser("inspect-config", help="print the normalized language spec")
     cfg.add_argument("config", metavar="CFG|preset:NAME")
     cfg.add_argument("--json", action="store_true", help="one JSON object")
@@ -76,6 +80,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     out, err = sys.stdout, sys.stderr
     try:
+        from server.registry.parsers import REGISTRY_COMMANDS
+
+        if args.command in REGISTRY_COMMANDS:
+            from server.registry import cli as registry_cli
+
+            return registry_cli.run(args, out, err) or 0
         if args.command == "check":
             return headless.check(args.paths, args.config, args.output_format, args.fail_on, out)
         if args.command == "format":

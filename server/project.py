@@ -42,7 +42,7 @@ __all__ = [
 PROJECT_FILE = "parsercraft.toml"
 """The name of the workspace file."""
 
-_TOP_KEYS = frozenset({"language", "format", "dependencies"})
+_TOP_KEYS = frozenset({"language", "format", "dependencies", "registry", "registry_cache"})
 _LANGUAGE_KEYS = frozenset({"name", "config", "extensions", "globs"})
 _FORMAT_KEYS = frozenset({"indent_width"})
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
