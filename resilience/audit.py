@@ -235,7 +235,7 @@ class AuditLog:
             self.path, self._size = path, 0
             if path is None:
                 return True
-            seq = self._seq
+            seq, self._seq = self._seq, 0  # _open sets the file's last sequence number
             try:
                 self._open(path)
             except OSError as exc:
@@ -244,7 +244,10 @@ class AuditLog:
                 self.path = None
                 return False
             finally:
-                self._seq = max(seq, self._seq)
+                in_file, self._seq = self._seq, max(seq, self._seq)
+            for event in self._ring:  # what happened before the file was set goes there too
+                if event.seq > in_file:
+                    self._append((event.to_json() + "\n").encode("utf-8"))
             return True
 
     def add_listener(self, listener: Callable[[AuditEvent], object]) -> Callable[[], None]:

@@ -115,6 +115,19 @@ def dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
     if "id" in raw and _valid_id(msg_id) is None and "method" in raw:
         _reply_error(protocol, None, JsonRpcInvalidRequest("invalid request id"))
         return
+    method = raw.get("method")
+    if "method" in raw and not isinstance(method, str):
+        reply_id = _valid_id(msg_id)
+        if "id" in raw:
+            _reply_error(protocol, reply_id, JsonRpcInvalidRequest("'method' must be a string"))
+        return
+    if isinstance(method, str) and "id" in raw and _is_notification(method):
+        _reply_error(
+            protocol, msg_id, JsonRpcInvalidRequest(f"{method!r} is a notification: no id allowed")
+        )
+        return
+    if isinstance(method, str) and "params" not in raw:
+        raw = {**raw, "params": None}  # JSON-RPC allows omitting params
     try:
         message = protocol.structure_message(raw)
     except Exception as exc:  # cattrs raises many types for params that do not fit
@@ -127,6 +140,14 @@ def dispatch(protocol: JsonRPCProtocol, body: bytes) -> None:
             log.warning("dropping a malformed notification %r: %s", raw.get("method"), exc)
         return
     protocol.handle_message(message)
+
+
+def _is_notification(method: str) -> bool:
+    """Whether LSP defines `method` as a notification (cancels and progress included)."""
+    from lsprotocol import types
+
+    message_type = types.METHOD_TO_TYPES.get(method, (None,))[0]
+    return message_type is not None and message_type.__name__.endswith("Notification")
 
 
 def _valid_id(msg_id: object) -> int | str | None:

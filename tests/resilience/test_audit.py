@@ -166,14 +166,14 @@ def test_invalid_settings_are_refused(ring: int, size: int, backups: int) -> Non
 
 
 def test_set_path_moves_the_file_and_keeps_the_sequence(tmp_path: Path) -> None:
-    """After set_path, new events go to the new file, numbered after the earlier ones."""
+    """After set_path, earlier events and new ones go to the new file, in sequence."""
     log = AuditLog(None, clock=FakeClock())
     log.record("config", "p")
     assert log.set_path(tmp_path / "a" / "audit.jsonl")
     log.record("chaos", "p")
     log.close()
     events = read_audit_file(tmp_path / "a" / "audit.jsonl")
-    assert [(e.seq, e.kind) for e in events] == [(2, "chaos")]
+    assert [(e.seq, e.kind) for e in events] == [(1, "config"), (2, "chaos")]
     assert [e.seq for e in log.query()] == [1, 2]
 
 
