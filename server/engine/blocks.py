@@ -19,11 +19,14 @@ bracket, PC104 unmatched bracket. Never raises; time is linear in the number of 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from itertools import repeat
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import attrs
 
 from server.engine.diagnostic import Diagnostic, Severity
+from server.engine.hanging import indent_hanging
+from server.engine.pairs import pair_tables
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:
@@ -38,18 +41,15 @@ _IFISH = frozenset({"if", "unless", "try", "case", "match", "switch", "select", 
 _STMT_START_ONLY = frozenset({"if", "unless", "while", "until"})
 _SINGLE_LINE = frozenset({"if", "unless"})
 _FOLLOWERS = frozenset({"do", "then"})
-_BRACKETS = {"(": ")", "[": "]", "{": "}"}
-_HANGERS = frozenset({"then", "do", "else"})
-_BLOCK_HEADS = frozenset({"begin"})
-_SECTIONS = frozenset({"var", "const", "type"})
 
 
-@attrs.frozen
-class Block:
+class Block(NamedTuple):
     """One block or bracket pair: token indexes and code-point spans of its opener and closer.
 
     `close_token` is None for an unclosed block. For `indent` blocks the opener is the `:` and
-    the closer is the last code token of the body.
+    the closer is the last code token of the body. A NamedTuple rather than an attrs class,
+    as `Token` is: an S-expression program has a block per list, and building the frozen
+    attrs instances was a fifth of the block scan.
     """
 
     open_token: int
@@ -71,67 +71,26 @@ class BlockStructure:
     problems: tuple[Diagnostic, ...]
 
 
-class _Open:
-    """A mutable stack entry while scanning."""
+class _Open(NamedTuple):
+    """A stack entry while scanning: its record index, opener token and closers.
 
-    __slots__ = ("closers", "ifish", "index", "kind", "label", "line", "tok")
+    Immutable, and built with `tuple.__new__` (one per block) rather than a slotted class's
+    Python `__init__`.
+    """
 
-    def __init__(
-        self,
-        index: int,
-        tok: int,
-        *,
-        kind: BlockKind,
-        closers: tuple[tuple[str, ...], ...],
-        label: str,
-        line: int,
-        ifish: bool,
-    ) -> None:
-        self.index = index
-        self.tok = tok
-        self.kind: BlockKind = kind
-        self.closers = closers
-        self.label = label
-        self.line = line
-        self.ifish = ifish
+    record: int
+    tok: int
+    kind: BlockKind
+    closers: tuple[tuple[str, ...], ...]
+    label: str
+    line: int
+    ifish: bool
 
 
-class _Tables:
-    """Opener and closer lookups of one spec, folded."""
-
-    def __init__(self, spec: LanguageSpec) -> None:
-        fold = spec.fold
-        self.openers: dict[str, tuple[tuple[str, ...], ...]] = {}
-        self.closers: dict[str, list[tuple[str, ...]]] = {}
-        self.kinds: dict[str, BlockKind] = {}
-        pairs = list(spec.blocks.pairs) if spec.blocks.style == "keywords" else []
-        if spec.blocks.style == "braces":
-            pairs = [("{", "}"), *spec.blocks.pairs]
-        elif spec.blocks.style == "sexpr":
-            pairs = [("(", ")")]
-        opener_map: dict[str, list[tuple[str, ...]]] = {}
-        for open_word, close_words in pairs:
-            close = tuple(fold(w) for w in close_words.split())
-            if not open_word.strip() or not close:
-                continue
-            key = fold(open_word.strip())
-            if close not in opener_map.setdefault(key, []):
-                opener_map[key].append(close)
-            self.closers.setdefault(close[0], [])
-            if close not in self.closers[close[0]]:
-                self.closers[close[0]].append(close)
-            kind: BlockKind = "keyword"
-            if key == "{" and spec.blocks.style == "braces":
-                kind = "brace"
-            elif key == "(" and spec.blocks.style == "sexpr":
-                kind = "sexpr"
-            self.kinds[key] = kind
-        self.openers = {k: tuple(v) for k, v in opener_map.items()}
-        for cands in self.closers.values():
-            cands.sort(key=len, reverse=True)
-        used = set(self.openers) | set(self.closers)
-        self.brackets = {o: c for o, c in _BRACKETS.items() if o not in used and c not in used}
-        self.bracket_closers = {c: o for o, c in self.brackets.items()}
+# A record is a mutable Block in the making: [open_token, close_token, open_start, open_end,
+# close_start, close_end, kind]; the closer fields are filled when the block closes.
+_Record = list[Any]
+_new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
 
 
 def block_structure(spec: LanguageSpec, tokens: tuple[Token, ...], text: str) -> BlockStructure:
@@ -149,11 +108,10 @@ class _Scanner:
     def __init__(self, spec: LanguageSpec, tokens: tuple[Token, ...], text: str) -> None:
         self.spec = spec
         self.tokens = tokens
-        self.tables = _Tables(spec)
+        self.tables = pair_tables(spec)
         self.stack: list[_Open] = []
         self.counts: dict[tuple[str, ...], int] = {}
-        self.records: list[list[int | None]] = []
-        self.kinds: list[BlockKind] = []
+        self.records: list[_Record] = []
         self.problems: list[Diagnostic] = []
         self.depths = [0] * (text.count("\n") + 1)
         self.verbatim: set[int] = set()
@@ -190,26 +148,40 @@ class _Scanner:
         originals_memo: dict[str, frozenset[str]] = {}
         empty: frozenset[str] = frozenset()
         closers_get = tables.closers.get
+        openers = tables.openers
         bracket_closers = tables.bracket_closers
         brackets = tables.brackets
+        counts = self.counts
+        # Words that need the full rules below; any other non-keyword token only clears
+        # `leading` and `at_stmt_start`.
+        special = set(tables.closers) | set(openers) | set(brackets) | set(bracket_closers)
+        if terminator is not None:
+            special.update((terminator, terminator.upper()))  # compared unfolded, below
+        if spec.line_numbers:
+            special.add(":")
+        line = 0
+        n_depths = len(depths)
         for i in range(n):
             if i < skip_to:
                 continue
             tok = tokens[i]
             kind = tok[0]
+            txt = tok[1]
             if kind is NEWLINE:
-                if "\n" in tok.text:
-                    self.line += 1
-                    if self.line < len(depths):
-                        depths[self.line] = len(stack)
+                if "\n" in txt:
+                    line += 1
+                    if line < n_depths:
+                        depths[line] = len(stack)
                 leading = True
                 at_stmt_start = True
                 if terminator is None:
                     stmt += 1
                 continue
             if kind is COMMENT or kind is STRING:
-                if "\n" in tok.text:
+                if "\n" in txt:
+                    self.line = line
                     self._multiline(tok)
+                    line = self.line
                 leading = False
                 continue
             if kind is LINE_NUMBER:
@@ -218,15 +190,29 @@ class _Scanner:
                 leading = False
                 at_stmt_start = False
                 continue
-            txt = tok.text
             word = txt.upper() if upper and kind is not PUNCT else txt
+            if kind is not KEYWORD and word not in special:
+                leading = False
+                at_stmt_start = False
+                continue
+            self.line = line
             if txt == terminator:
                 stmt += 1
                 at_stmt_start = True
             if kind is PUNCT and txt in bracket_closers:
-                popped = self._close_bracket(i, tok)
+                top = stack[-1] if stack else None
+                if top is not None and top.kind == "bracket" and top.label == bracket_closers[txt]:
+                    stack.pop()  # `_close_bracket` in short; a bracket's closer is counted
+                    counts[top.closers[0]] -= 1
+                    record = self.records[top.record]
+                    record[1] = i
+                    record[4] = tok[2]
+                    record[5] = tok[3]
+                    popped = True
+                else:
+                    popped = self._close_bracket(i, tok)
                 if leading and popped:
-                    depths[self.line] = len(stack)
+                    depths[line] = len(stack)
                 else:
                     leading = False
                 at_stmt_start = False
@@ -238,16 +224,29 @@ class _Scanner:
                 continue
             closer_cands = closers_get(word)
             if closer_cands is not None:
-                matched = self._match_closer(i, closer_cands)
-                if matched is not None and self.counts.get(matched, 0) > 0:
-                    self._close_block(i, i + len(matched) - 1, matched)
+                if len(closer_cands) == 1 and len(closer_cands[0]) == 1:
+                    matched: tuple[str, ...] | None = closer_cands[0]  # `_match_closer` in short
+                else:
+                    matched = self._match_closer(i, closer_cands)
+                if matched is not None and counts.get(matched, 0) > 0:
+                    if matched in stack[-1].closers:  # `_close_block` in short
+                        last = i + len(matched) - 1
+                        entry = stack.pop()
+                        for c in entry.closers:
+                            counts[c] -= 1
+                        record = self.records[entry.record]
+                        record[1] = last
+                        record[4] = tok[2]
+                        record[5] = tokens[last][3]
+                    else:
+                        self._close_block(i, i + len(matched) - 1, matched)
                     skip_to = i + len(matched)
                     if leading:
-                        depths[self.line] = len(stack)
+                        depths[line] = len(stack)
                     stmt += 1
                     at_stmt_start = True
                     continue
-                if matched is not None and word not in tables.openers:
+                if matched is not None and word not in openers:
                     end_tok = tokens[i + len(matched) - 1]
                     self._problem(
                         tok.start,
@@ -263,29 +262,41 @@ class _Scanner:
                 originals = originals_memo.get(txt, empty)
                 if not originals and txt not in originals_memo:
                     originals = originals_memo[txt] = spec.originals_of(txt)
-            close_words = tables.openers.get(word)
-            if close_words is not None and self._opens(
-                i, originals, at_stmt_start, stmt == opener_stmt and opened_line >= 0
+            close_words = openers.get(word)
+            if close_words is not None and not originals:
+                # `(` or `{`, or an opener word without meanings: the rules below in short
+                self._push(i, tok, tables.kinds.get(word, "keyword"), close_words, False)
+                opener_stmt = stmt
+                opened_line = line
+                leading = False
+                at_stmt_start = True
+                continue
+            if close_words is not None and (
+                not originals  # `_opens` only ever refuses because of an original
+                or self._opens(
+                    i, originals, at_stmt_start, stmt == opener_stmt and opened_line >= 0
+                )
             ):
                 ifish = bool(originals & _IFISH)
                 self._push(i, tok, tables.kinds.get(word, "keyword"), close_words, ifish)
                 if not originals & _FOLLOWERS:
                     opener_stmt = stmt
-                    opened_line = self.line
+                    opened_line = line
                 leading = False
                 at_stmt_start = True
                 continue
             if leading and originals & MIDDLE_ORIGINALS and stack and stack[-1].ifish:
-                depths[self.line] = len(stack) - 1
+                depths[line] = len(stack) - 1
                 at_stmt_start = True
                 leading = False
                 continue
             leading = False
             at_stmt_start = txt == terminator or (txt == ":" and spec.line_numbers)
+        self.line = line
         for entry in reversed(stack):
             self._unclosed(entry)
         if spec.blocks.style == "keywords":
-            self._hanging()
+            indent_hanging(spec, self.tokens, self.depths)
         return self._result()
 
     def _opens(
@@ -364,20 +375,13 @@ class _Scanner:
         ifish: bool,
     ) -> None:
         """Open a block or bracket at token `i`."""
-        self.records.append([i, None, tok.start, tok.end, None, None])
-        self.kinds.append(kind)
-        entry = _Open(
-            len(self.records) - 1,
-            i,
-            kind=kind,
-            closers=closers,
-            label=tok.text,
-            line=self.line,
-            ifish=ifish,
-        )
-        self.stack.append(entry)
+        records = self.records
+        records.append([i, None, tok[2], tok[3], None, None, kind])
+        entry = (len(records) - 1, i, kind, closers, tok[1], self.line, ifish)
+        self.stack.append(_new(_Open, entry))
+        counts = self.counts
         for c in closers:
-            self.counts[c] = self.counts.get(c, 0) + 1
+            counts[c] = counts.get(c, 0) + 1
 
     def _pop(self) -> _Open:
         """Remove the top entry and update the closer counts."""
@@ -407,7 +411,7 @@ class _Scanner:
             )
         if stack:
             entry = self._pop()
-            record = self.records[entry.index]
+            record = self.records[entry.record]
             record[1] = last
             record[4] = self.tokens[first].start
             record[5] = self.tokens[last].end
@@ -437,14 +441,14 @@ class _Scanner:
 
     def _finish(self, entry: _Open, i: int, tok: Token) -> None:
         """Record the closer of a popped entry."""
-        record = self.records[entry.index]
+        record = self.records[entry.record]
         record[1] = i
         record[4] = tok.start
         record[5] = tok.end
 
     def _unclosed(self, entry: _Open) -> None:
         """Report an entry that is never closed."""
-        record = self.records[entry.index]
+        record = self.records[entry.record]
         start, end = record[2], record[3]
         assert start is not None and end is not None
         if entry.kind == "bracket":
@@ -469,54 +473,8 @@ class _Scanner:
         """Append an error diagnostic."""
         self.problems.append(Diagnostic(start, end, Severity.ERROR, code, message))
 
-    def _hanging(self) -> None:
-        """Keyword languages: indent a statement hanging off `THEN`/`DO`/`ELSE` on the line
-        before, and the entries of a `VAR`/`CONST`/`TYPE` section (Pascal style)."""
-        spec = self.spec
-        depths = self.depths
-        line = 0
-        first: list[Token | None] = [None] * len(depths)
-        last: list[Token | None] = [None] * len(depths)
-        for tok in self.tokens:
-            if tok.kind is TokenKind.NEWLINE:
-                line += tok.text.count("\n")
-                continue
-            if line < len(depths) and tok.kind is not TokenKind.COMMENT:
-                if first[line] is None:
-                    first[line] = tok
-                last[line] = tok
-            line += tok.text.count("\n")
-        prev: int | None = None
-        in_section = False
-        for n in range(len(depths)):
-            head = first[n]
-            if head is None:
-                continue
-            head_originals = (
-                spec.originals_of(head.text) if head.kind is TokenKind.KEYWORD else frozenset()
-            )
-            if head.kind is TokenKind.KEYWORD:
-                in_section = False
-            elif in_section:
-                depths[n] += 1
-            if prev is not None and depths[n] == depths[prev]:
-                tail = last[prev]
-                if (
-                    tail is not None
-                    and tail.kind is TokenKind.KEYWORD
-                    and spec.originals_of(tail.text) & _HANGERS
-                    and not head_originals & _BLOCK_HEADS
-                ):
-                    depths[n] += 1
-            if head is last[n] and head_originals & _SECTIONS:
-                in_section = True
-            prev = n
-
     def _result(self) -> BlockStructure:
         """Freeze the collected records."""
-        blocks = tuple(
-            Block(r[0], r[1], r[2], r[3], r[4], r[5], k)  # type: ignore[arg-type]  # ints set
-            for r, k in zip(self.records, self.kinds, strict=True)
-        )
+        blocks: tuple[Block, ...] = tuple(map(_new, repeat(Block), self.records))
         problems = tuple(sorted(self.problems, key=lambda d: (d.start, d.end)))
         return BlockStructure(blocks, tuple(self.depths), frozenset(self.verbatim), problems)

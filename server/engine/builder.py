@@ -128,15 +128,16 @@ class Builder(ExprParser):
     def boundary(self, tok: Token) -> bool:
         """A token that ends a statement: line break, terminator, `:`, block delimiters."""
         kind = tok[0]
-        if kind is TokenKind.NEWLINE:
+        if kind is _NEWLINE:
             return True
-        if kind is TokenKind.KEYWORD:
-            return self.role(tok) != "expr"
-        text = tok.text
+        text = tok[1]
+        if kind is _KEYWORD:
+            role = self.roles.get(text)
+            return (role or self.role(tok)) != "expr"
         if text == self.terminator:
             return True
-        return kind is TokenKind.PUNCT and (
-            text == ":" or tok.start in self.block_at or tok.start in self.closer_starts
+        return kind is _PUNCT and (
+            text == ":" or tok[2] in self.block_at or tok[2] in self.closer_starts
         )
 
     def resync(self) -> None:
@@ -145,6 +146,7 @@ class Builder(ExprParser):
             self.pos += 1
 
 
+_NEWLINE, _KEYWORD, _PUNCT = TokenKind.NEWLINE, TokenKind.KEYWORD, TokenKind.PUNCT
 _STATEMENT_WORDS = frozenset({"return", "if", "while", "for", "def", "function"})
 
 

@@ -91,16 +91,20 @@ def arity_problems(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> li
     """PC120 for builtins and PC121 for user functions, parenthesised calls only."""
     out: list[Diagnostic] = []
     defs = symbols.definitions
+    bounds: dict[str, tuple[int, int] | None] = {}  # builtin spelling -> (low, high)
     for call in outline.calls:
         if not call.parenthesised:
             continue
         got = len(call.args)
         if call.is_builtin:
-            fns = spec.builtins_by_name.get(spec.fold(call.name), ())
-            if not fns:
+            name = call.name
+            if name in bounds:
+                found = bounds[name]
+            else:
+                found = bounds[name] = _builtin_bounds(spec, name)
+            if found is None:
                 continue
-            low = min(fn.min_args for fn in fns)
-            high = -1 if any(fn.max_args < 0 for fn in fns) else max(fn.max_args for fn in fns)
+            low, high = found
             message = _arity_text(call.name, low, high, got)
             if message:
                 out.append(_at(call, "PC120", message))
@@ -114,6 +118,16 @@ def arity_problems(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> li
         if message:
             out.append(_at(call, "PC121", message))
     return out
+
+
+def _builtin_bounds(spec: LanguageSpec, name: str) -> tuple[int, int] | None:
+    """(fewest, most) arguments of the builtins spelled `name` (-1 = no bound), or None."""
+    fns = spec.builtins_by_name.get(spec.fold(name), ())
+    if not fns:
+        return None
+    low = min(fn.min_args for fn in fns)
+    high = -1 if any(fn.max_args < 0 for fn in fns) else max(fn.max_args for fn in fns)
+    return low, high
 
 
 def _at(call: Call, code: str, message: str) -> Diagnostic:

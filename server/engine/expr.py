@@ -175,33 +175,120 @@ class ExprParser:
         return found
 
     def expr(self, min_prec: float = -1e9, no_assign: bool = False) -> Expr:
-        """One expression; an `error` Expr (with PC110) when none starts here."""
+        """One expression; an `error` Expr (with PC110) when none starts here.
+
+        Precedence climbing with an explicit stack of pending `(left, op, floor)` entries: the
+        same trees, depth accounting and diagnostics as the recursive Pratt formulation (each
+        pending operator counts one level of `depth`), without a Python call per operator.
+        Names, numbers and strings, the commonest operands, are read inline.
+        """
         if self.depth >= MAX_DEPTH:
-            tok = self.peek()
-            if tok is None:
-                return Expr("error", 0, 0, "")
-            self.problem(tok, "expression nested too deeply")
-            self.pos = self.n
-            return Expr("error", tok.start, tok.start, "")
-        self.depth += 1
-        left = self.unary(no_assign)
+            return self._too_deep()
         toks = self.toks
-        while self.pos < self.n:
-            tok = toks[self.pos]
+        n = self.n
+        pos = self.pos
+        if pos + 1 < n:
+            # Fast path: a lone name, number or string before a line break, `,`, `)`, ...
+            tok = toks[pos]
+            kind = tok[0]
+            if kind is _IDENT or kind is _NUMBER or kind is _STRING:
+                nxt = toks[pos + 1]
+                after = nxt[0]
+                if (
+                    after is _NEWLINE
+                    or (after is _PUNCT and nxt[1] not in self.postfix_starts)
+                    or (no_assign and after is _OPERATOR and nxt[1] in ASSIGN_OPS)
+                ):
+                    self.pos = pos + 1
+                    text = tok[1]
+                    if kind is _IDENT:
+                        self.references.append(_new(Reference, (text, tok[2], tok[3], self.scope)))
+                        return _new(Expr, ("name", tok[2], tok[3], text, ()))
+                    if kind is _STRING:
+                        return _new(Expr, ("str", tok[2], tok[3], text, ()))
+                    return _new(Expr, (_number_kind(text), tok[2], tok[3], text, ()))
+        self.depth += 1
+        memo = self._binary
+        references = self.references
+        postfix_starts = self.postfix_starts
+        stack: list[tuple[Expr, str, float]] = []
+        floor = min_prec
+        while True:
+            pos = self.pos
+            lead = toks[pos][0] if pos < n else None
+            if lead is _IDENT:
+                tok = toks[pos]
+                pos = self.pos = pos + 1
+                references.append(_new(Reference, (tok[1], tok[2], tok[3], self.scope)))
+                left = _new(Expr, ("name", tok[2], tok[3], tok[1], ()))
+            elif lead is _NUMBER:
+                tok = toks[pos]
+                pos = self.pos = pos + 1
+                left = _new(Expr, (_number_kind(tok[1]), tok[2], tok[3], tok[1], ()))
+            elif lead is _STRING:
+                tok = toks[pos]
+                pos = self.pos = pos + 1
+                left = _new(Expr, ("str", tok[2], tok[3], tok[1], ()))
+            elif lead is _BUILTIN:
+                tok = toks[pos]
+                pos = self.pos = pos + 1
+                left = _new(Expr, ("builtin", tok[2], tok[3], tok[1], ()))
+            else:
+                left = self.unary(no_assign)
+                pos = -1  # unary() already took its postfix operators
+            if 0 <= pos < n:
+                nxt = toks[pos]
+                if nxt[0] is _PUNCT and nxt[1] in postfix_starts:
+                    left = self.postfix(left)
+            # the binary operator after the operand, if any
+            pos = self.pos
+            if pos >= n:
+                break
+            tok = toks[pos]
             kind = tok[0]
             if kind is not _OPERATOR and kind is not _KEYWORD:
                 break
-            found = self.binary_prec(tok, no_assign)
-            if found is None or found[1] < min_prec:
+            text = tok[1]
+            if no_assign and kind is _OPERATOR and text in ASSIGN_OPS:
+                break
+            found = memo.get(text, _MISS)
+            if found is _MISS:
+                found = self.binary_prec(tok, no_assign)
+            if found is None:
                 break
             op, prec, right = found
-            self.pos += 1
-            if self.terminator is not None:
+            while prec < floor and stack:
+                pleft, pop, floor = stack.pop()
+                self.depth -= 1
+                left = _new(Expr, ("binary", pleft[1], left[2], pop, (pleft, left)))
+            if prec < floor:
+                break
+            pos += 1
+            self.pos = pos
+            if self.terminator is not None and pos < n and toks[pos][0] is _NEWLINE:
                 self.skip_newlines()
-            rhs = self.expr(prec if right else prec + 1e-6, no_assign)
-            left = _new(Expr, ("binary", left.start, rhs.end, op, (left, rhs)))
+            if self.depth >= MAX_DEPTH:
+                rhs = self._too_deep()
+                left = _new(Expr, ("binary", left[1], rhs[2], op, (left, rhs)))
+                break  # `_too_deep` moved to the end of the input
+            stack.append((left, op, floor))
+            self.depth += 1
+            floor = prec if right else prec + 1e-6
+        while stack:
+            pleft, pop, _ = stack.pop()
+            self.depth -= 1
+            left = _new(Expr, ("binary", pleft[1], left[2], pop, (pleft, left)))
         self.depth -= 1
         return left
+
+    def _too_deep(self) -> Expr:
+        """Give up on an expression nested deeper than `MAX_DEPTH` (PC110), skipping the rest."""
+        tok = self.peek()
+        if tok is None:
+            return Expr("error", 0, 0, "")
+        self.problem(tok, "expression nested too deeply")
+        self.pos = self.n
+        return Expr("error", tok.start, tok.start, "")
 
     def unary(self, no_assign: bool) -> Expr:
         """A prefix operator application or a postfix expression."""
@@ -244,9 +331,7 @@ class ExprParser:
             return Expr("name", tok.start, tok.end, tok.text)
         if kind is TokenKind.NUMBER:
             self.pos += 1
-            text = tok.text
-            is_float = ("." in text or "e" in text or "E" in text) and text[:2] not in ("0x", "0X")
-            return Expr("float" if is_float else "int", tok.start, tok.end, text)
+            return Expr(_number_kind(tok.text), tok.start, tok.end, tok.text)
         if kind is TokenKind.STRING:
             self.pos += 1
             return Expr("str", tok.start, tok.end, tok.text)
@@ -323,10 +408,11 @@ class ExprParser:
 
     def close(self, closer: str, fallback: int) -> int:
         """Consume `closer` when present; the end offset of the bracketed expression."""
-        tok = self.peek()
-        if tok is not None and tok.text == closer:
-            self.pos += 1
-            return tok.end
+        pos = self.pos
+        tok = self.toks[pos] if pos < self.n else None
+        if tok is not None and tok[1] == closer:
+            self.pos = pos + 1
+            return tok[3]
         prev = self.toks[self.pos - 1] if self.pos > 0 else None
         return max(fallback, prev.end if prev is not None else fallback)
 
@@ -346,55 +432,58 @@ class ExprParser:
 
     def postfix(self, left: Expr) -> Expr:
         """Calls, indexing and member access after a primary."""
-        while self.pos < self.n and left.kind != "error":
-            tok = self.toks[self.pos]
-            text = tok.text
-            if tok.kind is TokenKind.PUNCT and text == "(" and left.kind in _CALLABLE:
+        toks = self.toks
+        while self.pos < self.n and left[0] != "error":
+            tok = toks[self.pos]
+            text = tok[1]
+            if tok[0] is _PUNCT and text == "(" and left[0] in _CALLABLE:
                 self.pos += 1
                 args = self.items(")")
-                end = self.close(")", tok.end)
+                end = self.close(")", tok[3])
                 self.record_call(left, args, True, end)
-                left = Expr("call", left.start, end, "(", (left, *args))
-            elif tok.kind is TokenKind.PUNCT and text == "[" and left.kind in _INDEXABLE:
+                left = _new(Expr, ("call", left[1], end, "(", (left, *args)))
+            elif tok[0] is _PUNCT and text == "[" and left[0] in _INDEXABLE:
                 self.pos += 1
                 args = self.items("]")
-                end = self.close("]", tok.end)
-                left = Expr("index", left.start, end, "[", (left, *args))
+                end = self.close("]", tok[3])
+                left = _new(Expr, ("index", left[1], end, "[", (left, *args)))
             elif text == self.member and self.pos + 1 < self.n:
-                nxt = self.toks[self.pos + 1]
-                if nxt.kind not in (TokenKind.IDENT, TokenKind.BUILTIN, TokenKind.KEYWORD):
+                nxt = toks[self.pos + 1]
+                kind = nxt[0]
+                if kind is not _IDENT and kind is not _BUILTIN and kind is not _KEYWORD:
                     break
                 self.pos += 2
-                left = Expr("member", left.start, nxt.end, nxt.text, (left,))
+                left = _new(Expr, ("member", left[1], nxt[3], nxt[1], (left,)))
             else:
                 break
         return left
 
     def record_call(self, callee: Expr, args: tuple[Expr, ...], paren: bool, end: int) -> None:
         """Record a call of a plain name (member calls are not checked)."""
-        if callee.kind in ("name", "builtin"):
-            self.calls.append(
-                Call(
-                    callee.text,
-                    callee.start,
-                    callee.end,
-                    args,
-                    paren,
-                    callee.kind == "builtin",
-                    callee.start,
-                    end,
-                    self.scope,
-                )
-            )
+        kind = callee[0]
+        if kind in ("name", "builtin"):
+            start = callee[1]
+            fields = (callee[3], start, callee[2], args, paren, kind == "builtin", start, end)
+            self.calls.append(_new(Call, (*fields, self.scope)))
+
+
+def _number_kind(text: str) -> str:
+    """`float` or `int` for a number literal."""
+    is_float = ("." in text or "e" in text or "E" in text) and text[:2] not in ("0x", "0X")
+    return "float" if is_float else "int"
 
 
 _new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
-_IDENT, _STRING, _OPERATOR, _KEYWORD, _PUNCT = (
+_IDENT, _BUILTIN, _NUMBER, _STRING, _OPERATOR, _KEYWORD, _PUNCT, _NEWLINE = (
     TokenKind.IDENT,
+    TokenKind.BUILTIN,
+    TokenKind.NUMBER,
     TokenKind.STRING,
     TokenKind.OPERATOR,
     TokenKind.KEYWORD,
     TokenKind.PUNCT,
+    TokenKind.NEWLINE,
 )
+_MISS: tuple[str, float, bool] = ("", 0.0, False)  # "not memoised yet" for `_binary.get`
 _CALLABLE = frozenset({"name", "builtin", "member", "call", "index", "paren"})
 _INDEXABLE = frozenset({"name", "builtin", "member", "call", "index", "paren", "str", "list"})

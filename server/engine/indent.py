@@ -14,6 +14,7 @@ from server.engine.diagnostic import Diagnostic, Severity
 from server.engine.tokens import Token, TokenKind
 
 _OPEN = {"(": ")", "[": "]", "{": "}"}
+_new = tuple.__new__  # builds Blocks without the Python-level NamedTuple __new__ frame
 _CLOSE = {")": "(", "]": "[", "}": "{"}
 
 
@@ -224,16 +225,7 @@ def _freeze(
     for rec, kind in zip(records, kinds, strict=True):
         if kind == "indent" and rec[1] is None:
             continue
-        out.append(
-            Block(
-                rec[0] or 0,
-                rec[1],
-                rec[2] or 0,
-                rec[3] or 0,
-                rec[4],
-                rec[5],
-                "indent" if kind == "indent" else "bracket",
-            )
-        )
+        fields = (rec[0] or 0, rec[1], rec[2] or 0, rec[3] or 0, rec[4], rec[5])
+        out.append(_new(Block, (*fields, "indent" if kind == "indent" else "bracket")))
     problems.sort(key=lambda d: (d.start, d.end))
     return BlockStructure(tuple(out), tuple(depths), frozenset(verbatim), tuple(problems))

@@ -42,6 +42,7 @@ _COMPARE = frozenset({"==", "!=", "<", ">", "<=", ">=", "<>", "=", "in", "is"})
 _LOGIC = frozenset({"and", "or", "&&", "||"})
 _INT_OPS = frozenset({"//", "div", "DIV"})
 _MOD_OPS = frozenset({"%", "mod", "MOD"})
+_ARITH = frozenset({"+", "-", "/"})  # the operators `_mismatch` can flag
 _MAX_DEPTH = 150
 
 
@@ -57,7 +58,15 @@ def normalize_type(declared: str | None) -> str:
     """Our type name for a declared type; unknown names stay as written."""
     if not declared:
         return UNKNOWN
-    return _DECLARED.get(declared.strip().upper(), declared.strip())
+    hit = _NORMALIZED.get(declared)
+    if hit is None:
+        hit = _DECLARED.get(declared.strip().upper(), declared.strip())
+        if len(_NORMALIZED) < 4096:  # bounded: type names come from documents
+            _NORMALIZED[declared] = hit
+    return hit
+
+
+_NORMALIZED: dict[str, str] = {}
 
 
 class Inferer:
@@ -69,6 +78,7 @@ class Inferer:
         self.symbols = symbols
         self.memo: dict[int, str] = {}
         self.depth = 0
+        self.target_at = symbols.target_at
         defs = symbols.definitions
         self.assigned: list[list[Expr]] = [[] for _ in defs]
         for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
@@ -128,60 +138,49 @@ class Inferer:
 
     def expr(self, e: Expr, check: list[Diagnostic] | None = None) -> str:
         """The type of expression `e`; appends PC130 findings to `check` when given."""
-        kind = e.kind
+        kind, start, end, text, children = e
         literal = _LITERALS.get(kind)
-        if literal is not None and not e.children:
+        if literal is not None and not children:
             return literal
         if self.depth > _MAX_DEPTH:
             return UNKNOWN
         self.depth += 1
-        result = self._expr(e, check)
+        result = UNKNOWN
+        if kind == "name":
+            target = self.target_at.get(start)
+            if target is not None and target >= 0:
+                hit = self.memo.get(target)
+                result = hit if hit is not None else self.definition(target)
+        elif kind == "binary" and len(children) == 2:
+            a, b = children
+            # a literal operand is its own type: no call (as at the top of `expr`)
+            left = (None if a[4] else _LITERALS.get(a[0])) or self.expr(a, check)
+            right = (None if b[4] else _LITERALS.get(b[0])) or self.expr(b, check)
+            result = binary_type(text, left, right)
+            if check is not None and text in _ARITH and _mismatch(text, left, right):
+                message = f"type mismatch: '{text}' between {left} and {right}"
+                check.append(Diagnostic(start, end, Severity.WARNING, "PC130", message))
+        elif literal is not None:
+            if check is not None:
+                for child in children:
+                    self.expr(child, check)
+            result = literal
+        elif kind == "call":
+            if check is not None:
+                for child in children[1:]:
+                    self.expr(child, check)
+            result = self.call(children[0]) if children else UNKNOWN
+        elif kind == "paren":
+            result = self.expr(children[0], check) if children else UNKNOWN
+        elif kind == "unary":
+            operand = self.expr(children[0], check) if children else UNKNOWN
+            numeric = operand if operand in _NUMERIC else UNKNOWN
+            result = "bool" if text == "not" else numeric
+        elif check is not None:
+            for child in children:
+                self.expr(child, check)
         self.depth -= 1
         return result
-
-    def _expr(self, e: Expr, check: list[Diagnostic] | None) -> str:
-        """`expr` without the depth bookkeeping."""
-        kind = e.kind
-        literal = _LITERALS.get(kind)
-        if literal is not None:
-            if check is not None:
-                for child in e.children:
-                    self.expr(child, check)
-            return literal
-        if kind == "name":
-            target = self.symbols.target_at.get(e.start)
-            return self.definition(target) if target is not None and target >= 0 else UNKNOWN
-        if kind == "paren":
-            return self.expr(e.children[0], check) if e.children else UNKNOWN
-        if kind == "call":
-            if check is not None:
-                for child in e.children[1:]:
-                    self.expr(child, check)
-            return self.call(e.children[0]) if e.children else UNKNOWN
-        if kind == "unary":
-            operand = self.expr(e.children[0], check) if e.children else UNKNOWN
-            if e.text == "not":
-                return "bool"
-            return operand if operand in _NUMERIC else UNKNOWN
-        if kind == "binary" and len(e.children) == 2:
-            left = self.expr(e.children[0], check)
-            right = self.expr(e.children[1], check)
-            result = binary_type(e.text, left, right)
-            if check is not None and _mismatch(e.text, left, right):
-                check.append(
-                    Diagnostic(
-                        e.start,
-                        e.end,
-                        Severity.WARNING,
-                        "PC130",
-                        f"type mismatch: '{e.text}' between {left} and {right}",
-                    )
-                )
-            return result
-        if check is not None:
-            for child in e.children:
-                self.expr(child, check)
-        return UNKNOWN
 
     def call(self, callee: Expr) -> str:
         """The result type of calling `callee`."""
@@ -239,8 +238,11 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
     inf = Inferer(spec, outline, symbols)
     types = tuple(inf.definition(i) for i in range(len(symbols.definitions)))
     problems: list[Diagnostic] = []
+    # Every definition type is final now, so an expression's type no longer depends on when
+    # it is asked for: remember the top-level ones for the declared-type checks below.
+    top: dict[int, str] = {}
     for e in outline.exprs:
-        inf.expr(e, problems)
+        top[id(e)] = inf.expr(e, problems)
     defs = symbols.definitions
     for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
         if a.value is None or not (0 <= target < len(defs)) or a.op not in (":=", "=", "<-"):
@@ -248,7 +250,7 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
         declared = normalize_type(defs[target].declared_type)
         if declared == UNKNOWN or defs[target].kind not in ("variable", "constant", "function"):
             continue
-        actual = inf.expr(a.value)
+        actual = top.get(id(a.value)) or inf.expr(a.value)
         if not _compatible(declared, actual):
             problems.append(
                 Diagnostic(
@@ -262,7 +264,7 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
             )
     for d in defs:
         if d.declared_type and d.value is not None and d.kind in ("variable", "constant"):
-            actual = inf.expr(d.value)
+            actual = top.get(id(d.value)) or inf.expr(d.value)
             declared = normalize_type(d.declared_type)
             if not _compatible(declared, actual):
                 problems.append(

@@ -1,5 +1,11 @@
 """A lexer driven by a `LanguageSpec`: one compiled master regex per language.
 
+`findall` with the group-free form of the regex cuts the whole text into pieces (tokens and
+runs of blanks) in C; offsets are running sums of piece lengths, and a piece's kind (and
+whether it is terminated) depends on its text alone, so it is looked up in a per-lexer memo of
+short texts (bounded) and classified by the grouped regex only on first sight. No Python
+code runs per token.
+
 Guarantees: `lex` never raises, runs in time linear in the input, and its tokens are
 sorted and non-overlapping with only non-newline whitespace between them;
 `with_whitespace` adds that whitespace as tokens, so the texts concatenate to the input.
@@ -22,6 +28,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from itertools import accumulate, compress, repeat
+from operator import is_not
 from typing import TYPE_CHECKING
 
 from server.engine.tokens import Token, TokenKind
@@ -64,6 +72,31 @@ _LISP_SYMBOL = r"[^\W\d][\w\-?!*<>=/+%&~^$.]*"
 _NUMBER = r"0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 
 
+class _Memo(dict[str, TokenKind]):
+    """Token text -> kind, classified on first sight; `open` holds the unterminated texts.
+
+    Only short texts are kept as keys; `open_chars` counts the characters held by `open`, so
+    that the lexer can bound both (an unterminated comment may run to the end of the file).
+    """
+
+    __slots__ = ("classify", "open", "open_chars")
+
+    def __init__(self, classify: Callable[[str], tuple[TokenKind, bool]]) -> None:
+        super().__init__()
+        self.classify = classify
+        self.open: set[str] = set()
+        self.open_chars = 0
+
+    def __missing__(self, text: str) -> TokenKind:
+        kind, closed = self.classify(text)
+        if not closed:
+            self.open.add(text)
+            self.open_chars += len(text)
+        if len(text) <= _MEMO_TEXT_LIMIT:
+            self[text] = kind
+        return kind
+
+
 class Lexer:
     """The compiled lexer of one language; build it with `lexer_for(spec)`."""
 
@@ -73,7 +106,10 @@ class Lexer:
         self._closers: dict[str, str] = {}
         self._kinds: dict[str, TokenKind] = {}
         self._vocab_kinds = _vocab_kinds(spec)
-        self._pattern = re.compile(self._build())
+        self._pattern = re.compile(r"[^\S\r\n]*(?:" + self._build(True) + ")")
+        # The same alternatives without groups, plus runs of blanks: `findall` then cuts the
+        # whole text into pieces in C, and the kind of a piece depends on its text alone.
+        self._pieces = re.compile(r"[^\S\r\n]+|" + self._build(False)).findall
         # Dispatch by group number: a TokenKind for plain groups, None for the vocabulary,
         # closable (string/comment) groups and single characters, which need a lookup.
         index = self._pattern.groupindex
@@ -85,28 +121,34 @@ class Lexer:
         self._closable_kinds = {index[n]: self._kinds[n] for n in self._closers}
         self._vocab_index = index["v"]
         self._word_index = index["id"]
+        self._memo = _Memo(self._classify)
 
-    def _build(self) -> str:
-        """The master regex: leading blanks, then one named alternative per token class."""
+    def _build(self, capture: bool) -> str:
+        """The master regex alternatives, one per token class, named when `capture`."""
         spec = self.spec
-        alts: list[str] = [r"(?P<nl>\r\n|\n|\r)"]
+
+        def group(name: str, body: str) -> str:
+            return f"(?P<{name}>{body})" if capture else f"(?:{body})"
+
+        alts: list[str] = [group("nl", r"\r\n|\n|\r")]
         self._kinds["nl"] = TokenKind.NEWLINE
         comments = sorted(spec.block_comments, key=lambda pair: -len(pair[0]))
         for i, (start, end) in enumerate(comments):
             name = f"b{i}"
-            alts.append(
-                rf"(?P<{name}>{_word(start, spec)}(?s:.*?)(?:(?P<c{name}>{re.escape(end)})|\Z))"
-            )
+            closer = group(f"c{name}", re.escape(end))
+            alts.append(group(name, rf"{_word(start, spec)}(?s:.*?)(?:{closer}|\Z)"))
             self._closers[name] = f"c{name}"
             self._kinds[name] = TokenKind.COMMENT
         prefixes = sorted((p for p in spec.line_comments if p), key=len, reverse=True)
         if prefixes:
-            alts.append("(?P<lc>(?:" + "|".join(_word(p, spec) for p in prefixes) + r")[^\r\n]*)")
+            body = "(?:" + "|".join(_word(p, spec) for p in prefixes) + r")[^\r\n]*"
+            alts.append(group("lc", body))
             self._kinds["lc"] = TokenKind.COMMENT
         delimiters = sorted((d for d in spec.string_delimiters if d), key=len, reverse=True)
         for i, delim in enumerate(delimiters):
             name = f"s{i}"
-            alts.append(f"(?P<{name}>{_string(delim, spec.escape_char, name)})")
+            closer = f"(?P<c{name}>" if capture else "(?:"
+            alts.append(group(name, _string(delim, spec.escape_char, closer)))
             self._closers[name] = f"c{name}"
             self._kinds[name] = TokenKind.STRING
         word = r"[^\W\d]\w*" + (r"\$?" if self.dollar_idents else "")
@@ -115,48 +157,68 @@ class Lexer:
         is_word = re.compile(word).fullmatch
         symbols = sorted(w for w in self._vocab_kinds if not is_word(w))
         vocab = _trie_regex(symbols, self.dollar_idents)
-        flags = "" if spec.case_sensitive else "?i:"
-        alts.append(f"(?P<v>({flags}{vocab}))" if flags else f"(?P<v>{vocab})")
-        alts.append(f"(?P<num>{_NUMBER})")
+        alts.append(group("v", f"(?i:{vocab})" if not spec.case_sensitive else vocab))
+        alts.append(group("num", _NUMBER))
         self._kinds["num"] = TokenKind.NUMBER
-        alts.append(f"(?P<id>{word})")
-        alts.append(r"(?P<err>[\x00-\x08\x0e-\x1b\x7f\ufffd]+)")
+        alts.append(group("id", word))
+        alts.append(group("err", r"[\x00-\x08\x0e-\x1b\x7f\ufffd]+"))
         self._kinds["err"] = TokenKind.ERROR
-        alts.append(r"(?P<ch>\S)")
-        return r"[^\S\r\n]*(?:" + "|".join(alts) + ")"
+        alts.append(group("ch", r"\S"))
+        return "|".join(alts)
+
+    def _classify(self, piece: str) -> tuple[TokenKind, bool]:
+        """(kind, terminated) of a piece cut by `_pieces`; WHITESPACE for blanks."""
+        m = self._pattern.match(piece)
+        if m is None:
+            return TokenKind.WHITESPACE, True
+        i = m.lastindex or 0
+        kind = self._index_kinds[i]
+        if kind is not None:
+            return kind, True
+        vocab = self._vocab_kinds
+        key = piece if self.spec.case_sensitive else piece.upper()
+        if i == self._word_index:
+            return vocab.get(key, TokenKind.IDENT), True
+        if i == self._vocab_index:
+            return vocab[key], True
+        if i in self._index_closers:
+            return self._closable_kinds[i], m.start(self._index_closers[i]) >= 0
+        return _char_kind(piece), True
 
     def lex(self, text: str) -> tuple[Token, ...]:
         """Tokens of `text` without whitespace tokens; never raises."""
-        out: list[Token] = []
-        append = out.append
-        make = _make_token
-        kinds = self._index_kinds
-        closers = self._index_closers
-        vocab = self._vocab_kinds
-        vocab_index = self._vocab_index
-        word_index = self._word_index
-        ident = TokenKind.IDENT
-        fold = str.upper if not self.spec.case_sensitive else None
-        for m in self._pattern.finditer(text):
-            i = m.lastindex or 0
-            start, end = m.span(i)
-            word = text[start:end]
-            kind = kinds[i]
-            if kind is not None:
-                append(make(Token, (kind, word, start, end, True)))
-            elif i == word_index:
-                kind = vocab.get(fold(word) if fold else word, ident)
-                append(make(Token, (kind, word, start, end, True)))
-            elif i == vocab_index:
-                append(make(Token, (vocab[fold(word) if fold else word], word, start, end, True)))
-            elif i in closers:
-                closed = m.start(closers[i]) >= 0
-                append(make(Token, (self._closable_kinds[i], word, start, end, closed)))
-            else:
-                append(make(Token, (_char_kind(word), word, start, end, True)))
+        pieces = self._pieces(text)
+        if not pieces:
+            return ()
+        memo = self._memo
+        if len(memo) > _MEMO_LIMIT or memo.open_chars > _OPEN_CHARS_LIMIT:
+            # Bounded: identifiers, numbers and strings of edited documents. Replaced, not
+            # cleared, so that a lex running in another thread keeps a consistent memo.
+            memo = self._memo = _Memo(self._classify)
+        kinds = list(map(memo.__getitem__, pieces))
+        lengths = list(map(len, pieces))
+        keep = list(map(is_not, kinds, repeat(TokenKind.WHITESPACE)))
+        texts = list(compress(pieces, keep))
+        kinds = list(compress(kinds, keep))
         if self.spec.line_numbers:
-            return tuple(_mark_line_numbers(out))
+            _mark_line_numbers(kinds, texts)
+        fields = zip(
+            kinds,
+            texts,
+            compress(accumulate(lengths, initial=0), keep),
+            compress(accumulate(lengths), keep),
+            repeat(True),
+        )
+        out = list(map(_make_token, repeat(Token), fields))
+        unterminated = memo.open  # `memo`'s own set: complete for every text classified above
+        if unterminated and not unterminated.isdisjoint(texts):
+            out = [t._replace(terminated=False) if t[1] in unterminated else t for t in out]
         return tuple(out)
+
+
+_MEMO_LIMIT = 20_000
+_MEMO_TEXT_LIMIT = 100
+_OPEN_CHARS_LIMIT = 1_000_000
 
 
 def _char_kind(char: str) -> TokenKind:
@@ -203,18 +265,18 @@ def _word(marker: str, spec: LanguageSpec) -> str:
     return body
 
 
-def _string(delim: str, escape: str | None, name: str) -> str:
-    """A regex for a string opened by `delim`; group `c<name>` matches when it is closed."""
+def _string(delim: str, escape: str | None, closer: str) -> str:
+    """A regex for a string opened by `delim`; `closer` opens the group of the closing one."""
     d = re.escape(delim)
     esc = f"{re.escape(escape)}." if escape else None
     if len(delim) > 1:
         body = f"(?:{esc}|(?!{d}).)" if esc else f"(?:(?!{d}).)"
-        return f"{d}(?s:{body}*)(?:(?P<c{name}>{d})|\\Z)"
+        return f"{d}(?s:{body}*)(?:{closer}{d})|\\Z)"
     excluded = re.escape(delim + (escape or "")) + r"\r\n"
     parts = [f"{d}{d}", f"[^{excluded}]"]
     if esc:
         parts.insert(0, esc)
-    return f"{d}(?:{'|'.join(parts)})*(?P<c{name}>{d})?"
+    return f"{d}(?:{'|'.join(parts)})*{closer}{d})?"
 
 
 def _trie_regex(words: list[str], dollar_idents: bool) -> str:
@@ -238,17 +300,13 @@ def _trie_regex(words: list[str], dollar_idents: bool) -> str:
     return emit(trie, "") if trie else ""
 
 
-def _mark_line_numbers(tokens: list[Token]) -> list[Token]:
+def _mark_line_numbers(kinds: list[TokenKind], texts: list[str]) -> None:
     """In BASIC-like languages, a number that starts a line is a line number."""
-    at_line_start = True
-    for i, tok in enumerate(tokens):
-        if tok.kind is TokenKind.NEWLINE:
-            at_line_start = True
-            continue
-        if at_line_start and tok.kind is TokenKind.NUMBER and tok.text.isdigit():
-            tokens[i] = tok._replace(kind=TokenKind.LINE_NUMBER)
-        at_line_start = False
-    return tokens
+    newline, number = TokenKind.NEWLINE, TokenKind.NUMBER
+    starts = [i + 1 for i, kind in enumerate(kinds) if kind is newline]
+    for i in [0, *starts]:
+        if i < len(kinds) and kinds[i] is number and texts[i].isdigit():
+            kinds[i] = TokenKind.LINE_NUMBER
 
 
 @functools.lru_cache(maxsize=64)

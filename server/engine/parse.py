@@ -23,6 +23,15 @@ from server.engine.expr import ASSIGN_OPS
 from server.engine.nodes import Assignment, Call, Expr, Label, Reference, Return
 from server.engine.tokens import Token, TokenKind
 
+_new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
+_IDENT, _BUILTIN, _OPERATOR, _PUNCT = (
+    TokenKind.IDENT,
+    TokenKind.BUILTIN,
+    TokenKind.OPERATOR,
+    TokenKind.PUNCT,
+)
+_ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
+
 if TYPE_CHECKING:
     from server.engine.blocks import BlockStructure
     from server.engine.nodes import Outline
@@ -55,43 +64,55 @@ class _Parser(Declarations):
     def run(self) -> Outline:
         """Parse every statement."""
         toks = self.toks
+        n = self.n
         newline, punct, line_number = TokenKind.NEWLINE, TokenKind.PUNCT, TokenKind.LINE_NUMBER
         terminator = self.terminator
         block_at = self.block_at
-        while self.pos < self.n:
-            tok = toks[self.pos]
+        closer_starts = self.closer_starts
+        boundary = self.boundary
+        statement = self.statement
+        pos = self.pos
+        while pos < n:
+            tok = toks[pos]
             kind = tok[0]
             if (
                 kind is newline
                 or tok[1] == terminator
                 or (
                     kind is punct
-                    and (tok[1] == ":" or tok[2] in block_at or tok[2] in self.closer_starts)
+                    and (tok[1] == ":" or tok[2] in block_at or tok[2] in closer_starts)
                 )
             ):
-                self.pos += 1
+                pos += 1
                 continue
             if kind is line_number:
-                self.line_numbers.append(Label(tok.text, tok.start, tok.end))
-                self.pos += 1
+                self.line_numbers.append(_new(Label, (tok[1], tok[2], tok[3])))
+                pos += 1
                 continue
+            self.pos = pos
             if self.scopes:
-                self.leave_until(tok.start)
-            before = self.pos
-            checked = self.statement(tok)
-            if self.pos == before:
+                self.leave_until(tok[2])
+            checked = statement(tok)
+            if self.pos == pos:
                 self.pos += 1
-            if checked and self.pos < self.n:
-                nxt = toks[self.pos]
-                if not self.boundary(nxt):
+            pos = self.pos
+            if checked and pos < n:
+                nxt = toks[pos]
+                if not boundary(nxt):
                     if nxt.kind is not punct or nxt.text not in (")", "]", "}"):
                         self.problem(nxt, f"unexpected '{nxt.text}'")
                     self.resync()
+                    pos = self.pos
+        self.pos = pos
         return self.finish()
 
     def statement(self, tok: Token) -> bool:
         """Dispatch one statement on its first token; False when anything may follow it."""
-        if tok.kind is TokenKind.KEYWORD:
+        kind = tok[0]
+        if kind is _IDENT and not self.spec.line_numbers:
+            self.simple_statement()  # the common case, without the BASIC checks below
+            return True
+        if kind is TokenKind.KEYWORD:
             role = self.role(tok)
             if role == "expr":
                 self.simple_statement()
@@ -149,29 +170,52 @@ class _Parser(Declarations):
 
     def simple_statement(self) -> None:
         """An assignment, a call or an expression statement."""
-        first = self.toks[self.pos]
-        nxt = self.toks[self.pos + 1] if self.pos + 1 < self.n else None
-        if self.statement_form(first, nxt):
+        toks = self.toks
+        n = self.n
+        pos = self.pos
+        first = toks[pos]
+        nxt = toks[pos + 1] if pos + 1 < n else None
+        kind = first[0]
+        # Only a builtin, or a name followed by a name or literal, can be a statement-form call.
+        if (kind is _BUILTIN or (kind is _IDENT and nxt is not None and nxt[0] in _ARGS)) and (
+            self.statement_form(first, nxt)
+        ):
             self.statement_call(first)
             return
-        if self.pos >= self.n:
+        if self.pos >= n:
             return
         mark = len(self.references)
         targets = [self.expr(no_assign=True)]
-        while (tok := self.peek()) is not None and tok.text == "," and tok.kind is TokenKind.PUNCT:
-            self.pos += 1
+        pos = self.pos
+        while pos < n and toks[pos][1] == "," and toks[pos][0] is _PUNCT:
+            self.pos = pos + 1
             targets.append(self.expr(no_assign=True))
-        tok = self.peek()
-        if tok is None or tok.kind is not TokenKind.OPERATOR or tok.text not in ASSIGN_OPS:
+            pos = self.pos
+        tok = toks[pos] if pos < n else None
+        if tok is None or tok[0] is not _OPERATOR or tok[1] not in ASSIGN_OPS:
             self.exprs.extend(targets)
             return
-        self.pos += 1
+        self.pos = pos + 1
         value = self.expr()
         self.exprs.append(value)
-        self.assign(targets, tok.text, value, mark)
+        self.assign(targets, tok[1], value, mark)
 
     def assign(self, targets: list[Expr], op: str, value: Expr | None, mark: int) -> None:
         """Record plain-name targets as assignments (and drop their uses unless compound)."""
+        if len(targets) == 1:
+            target = targets[0]
+            if target[0] != "name":
+                self.exprs.append(target)
+                return
+            if op in (":=", "=", "<-"):
+                # A plain-name target recorded exactly one reference, the first after `mark`.
+                refs = self.references
+                if mark < len(refs) and refs[mark][1] == target[1]:
+                    del refs[mark]
+            self.assignments.append(
+                _new(Assignment, (target[3], target[1], target[2], op, value, self.scope))
+            )
+            return
         names = {t.start for t in targets if t.kind == "name"}
         if op in (":=", "=", "<-") and names:
             self.references[mark:] = [r for r in self.references[mark:] if r.start not in names]

@@ -24,6 +24,19 @@ _DEFINE = frozenset({"define", "def", "defun"})
 _LAMBDA = frozenset({"lambda", "function"})  # lisp_like spells `function` as `lambda`
 _LET = frozenset({"let", "let*", "letrec"})
 _OPEN = {"(": ")", "[": "]"}
+_new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
+_NEWLINE, _PUNCT, _IDENT, _STRING = (
+    TokenKind.NEWLINE,
+    TokenKind.PUNCT,
+    TokenKind.IDENT,
+    TokenKind.STRING,
+)
+_NUMBER, _BUILTIN, _OPERATOR, _KEYWORD = (
+    TokenKind.NUMBER,
+    TokenKind.BUILTIN,
+    TokenKind.OPERATOR,
+    TokenKind.KEYWORD,
+)
 
 
 class _Frame:
@@ -51,31 +64,60 @@ class SexprParser(Builder):
         """Scan all tokens once."""
         stack: list[_Frame] = []
         quote_next = False
+        scopes = self.scopes
+        references = self.references
+        newline, punct, ident, string = _NEWLINE, _PUNCT, _IDENT, _STRING
+        number, builtin, operator, keyword = _NUMBER, _BUILTIN, _OPERATOR, _KEYWORD
         for tok in self.toks:
-            kind = tok.kind
-            if kind is TokenKind.NEWLINE:
+            kind = tok[0]
+            if kind is newline:
                 continue
-            self.leave_until(tok.start)
-            text = tok.text
-            if kind is TokenKind.PUNCT and text in _OPEN:
-                parent = stack[-1] if stack else None
-                role = self._child_role(parent)
-                quoted = quote_next or (parent is not None and parent.quoted)
-                stack.append(_Frame(tok, role, quoted))
-                quote_next = False
-                continue
-            if kind is TokenKind.PUNCT and text in (")", "]"):
-                if stack:
-                    self._close(stack.pop(), tok, stack)
-                continue
-            if text in ("'", "`") and kind is not TokenKind.STRING:
+            start = tok[2]
+            if scopes and scopes[-1][1] <= start:
+                self.leave_until(start)
+            text = tok[1]
+            if kind is punct:
+                if text in _OPEN:
+                    parent = stack[-1] if stack else None
+                    role = self._child_role(parent) if parent is not None else "plain"
+                    quoted = quote_next or (parent is not None and parent.quoted)
+                    stack.append(_Frame(tok, role, quoted))
+                    quote_next = False
+                    continue
+                if text in (")", "]"):
+                    if stack:
+                        self._close(stack.pop(), tok, stack)
+                    continue
+            if text in ("'", "`") and kind is not string:
                 quote_next = True
                 continue
             frame = stack[-1] if stack else None
-            atom = self._atom(tok, frame, quote_next)
+            if (
+                kind is ident
+                and not quote_next
+                and frame is not None
+                and frame.role == "plain"
+                and not frame.quoted
+                and (frame.form != "define" or frame.items)
+            ):
+                # The commonest atom: a use of a name inside an ordinary form.
+                references.append(_new(Reference, (text, start, tok[3], self.scope)))
+                atom = _new(Expr, ("name", start, tok[3], text, ()))
+            elif kind is number:
+                atom = _new(Expr, (_number_kind(text), start, tok[3], text, ()))
+            elif kind is builtin or kind is operator:
+                atom = _new(Expr, ("builtin", start, tok[3], text, ()))
+            else:
+                atom = self._atom(tok, frame, quote_next)
             quote_next = False
             if frame is None:
                 self.exprs.append(atom)
+            elif frame.head is not None:
+                frame.items.append(atom)
+            elif kind is not keyword and frame.role == "plain":
+                frame.head = atom  # `_add` in short
+                if atom[0] == "name" or atom[0] == "builtin":
+                    frame.form = "call"
             else:
                 self._add(frame, atom, tok)
         while stack:
@@ -101,8 +143,7 @@ class SexprParser(Builder):
         """An atom, defining or referencing names according to the frame's role."""
         kind = tok.kind
         if kind is TokenKind.NUMBER:
-            is_float = "." in tok.text or "e" in tok.text.lower()
-            return Expr("float" if is_float else "int", tok.start, tok.end, tok.text)
+            return Expr(_number_kind(tok.text), tok.start, tok.end, tok.text)
         if kind is TokenKind.STRING:
             return Expr("str", tok.start, tok.end, tok.text)
         if kind is TokenKind.BUILTIN or kind is TokenKind.OPERATOR:
@@ -184,24 +225,16 @@ class SexprParser(Builder):
             else (frame.items[-1].end if frame.items else frame.open.end)
         )
         head = frame.head
-        children = tuple(x for x in (head, *frame.items) if x is not None)
+        items = frame.items
+        # `items` only fills once `head` is set
+        children = (head, *items) if head is not None else ()
+        start = frame.open[2]
         if frame.form == "call" and head is not None:
-            self.calls.append(
-                Call(
-                    head.text,
-                    head.start,
-                    head.end,
-                    tuple(frame.items),
-                    True,
-                    head.kind == "builtin",
-                    frame.open.start,
-                    end,
-                    self.scope,
-                )
-            )
-            expr = Expr("call", frame.open.start, end, "(", children)
+            fields = (head[3], head[1], head[2], tuple(items), True, head[0] == "builtin", start)
+            self.calls.append(_new(Call, (*fields, end, self.scope)))
+            expr = _new(Expr, ("call", start, end, "(", children))
         else:
-            expr = Expr("list", frame.open.start, end, "(", children)
+            expr = _new(Expr, ("list", start, end, "(", children))
         if frame.form == "define":
             if self._define_opens and self._define_opens[-1] == frame.open.start:
                 self._define_opens.pop()
@@ -227,3 +260,8 @@ class SexprParser(Builder):
                 return
             if d.name_start < target.start:
                 return
+
+
+def _number_kind(text: str) -> str:
+    """`float` or `int` for a number literal (S-expression rules: no hexadecimal)."""
+    return "float" if "." in text or "e" in text.lower() else "int"

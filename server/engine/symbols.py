@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from server.engine.nodes import Outline
     from server.engine.spec import LanguageSpec
 
+_new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
 _STRICT = frozenset({"function", "procedure", "class", "parameter", "constant", "label"})
 
 
@@ -55,6 +56,7 @@ class Symbols:
 def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
     """Resolve every name of `outline`; never raises."""
     fold = spec.fold
+    case_sensitive = spec.case_sensitive
     defs = list(outline.definitions)
     table: dict[tuple[int, str], int] = {}
     duplicates: list[tuple[int, int]] = []
@@ -72,7 +74,10 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
             aliases[index] = first  # a re-declared variable is the same symbol
 
     def resolve(name: str, scope: int) -> int:
-        key = fold(name)
+        key = name if case_sensitive else name.upper()  # `fold`, without the call
+        hit = table.get((scope, key))
+        if hit is not None:
+            return hit
         seen = 0
         while seen < 1000:
             hit = table.get((scope, key))
@@ -87,61 +92,50 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
     for i in range(len(defs)):
         register(i)
     labels: dict[str, int] = {}
-    for label in outline.line_numbers:
-        defs.append(
-            Definition(
-                label.number,
-                "label",
-                label.start,
-                label.end,
-                label.start,
-                label.end,
-                -1,
-                body_start=label.start,
-                body_end=label.end,
-            )
-        )
-        if label.number in labels:
-            duplicates.append((len(defs) - 1, labels[label.number]))
+    for number, start, end in outline.line_numbers:
+        fields = (number, "label", start, end, start, end, -1, (), None, None, start, end, False)
+        defs.append(_new(Definition, fields))
+        if number in labels:
+            duplicates.append((len(defs) - 1, labels[number]))
         else:
-            labels[label.number] = len(defs) - 1
+            labels[number] = len(defs) - 1
     occurrences: list[tuple[int, int, int]] = [
         (d.name_start, d.name_end, aliases.get(i, i)) for i, d in enumerate(defs)
     ]
     assignment_targets: list[int] = []
-    for a in outline.assignments:
-        target = resolve(a.name, a.scope)
+    for name, start, end, _, value, scope in outline.assignments:
+        target = resolve(name, scope)
         if target < 0:
-            defs.append(
-                Definition(
-                    a.name,
-                    "variable",
-                    a.start,
-                    a.end,
-                    a.start,
-                    a.end,
-                    a.scope,
-                    value=a.value,
-                    body_start=a.start,
-                    body_end=a.end,
-                    implicit=True,
-                )
+            row = (
+                name,
+                "variable",
+                start,
+                end,
+                start,
+                end,
+                scope,
+                (),
+                None,
+                value,
+                start,
+                end,
+                True,
             )
+            defs.append(_new(Definition, row))
             target = len(defs) - 1
-            table[(a.scope, fold(a.name))] = target
-            occurrences.append((a.start, a.end, target))
-        else:
-            occurrences.append((a.start, a.end, target))
+            table[(scope, fold(name))] = target
+        occurrences.append((start, end, target))
         assignment_targets.append(target)
     targets: list[int] = []
     unresolved: list[Reference] = []
     for ref in outline.references:
-        target = resolve(ref.name, ref.scope)
+        name, start, end, scope = ref
+        target = resolve(name, scope)
         targets.append(target)
         if target < 0:
             unresolved.append(ref)
         else:
-            occurrences.append((ref.start, ref.end, target))
+            occurrences.append((start, end, target))
     unresolved_labels: list[Reference] = []
     for jump in outline.jump_targets:
         hit = labels.get(jump.number)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+from itertools import accumulate, repeat
+from operator import add
 
 import attrs
 
@@ -20,13 +22,10 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        find = text.find
-        i = find("\n")
-        while i >= 0:  # str.find, not a per-character loop: this runs on every keystroke
-            starts.append(i + 1)
-            i = find("\n", i + 1)
-        self.line_starts = starts
+        # Line k starts after lines 0..k-1 and their `\n`s; summed in C, as this runs on
+        # every keystroke.
+        lengths = map(len, text.split("\n")[:-1])
+        self.line_starts = list(accumulate(map(add, lengths, repeat(1)), initial=0))
 
     @property
     def line_count(self) -> int:
