@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--output-format", choices=("text", "json", "sarif", "github"), default="text"
     )
     check.add_argument("--fail-on", choices=("error", "warning", "never"), default="error")
+    check.add_argument(
+        "--offline",
+        action="store_true",
+        help="resolve package imports from parsercraft.lock and the cache only (no network)",
+    )
 
     fmt = sub.add_parser("format", help="format programs in place")
     fmt.add_argument("paths", nargs="+", metavar="PATH")
@@ -87,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return registry_cli.run(args, out, err) or 0
         if args.command == "check":
-            return headless.check(args.paths, args.config, args.output_format, args.fail_on, out)
+            return headless.check(
+                args.paths, args.config, args.output_format, args.fail_on, out, offline=args.offline
+            )
         if args.command == "format":
             return headless.format_files(
                 args.paths, args.config, check_only=args.check, diff=args.diff, out=out, err=err

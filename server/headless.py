@@ -17,7 +17,7 @@ import attrs
 
 from server import report
 from server.engine.analysis import analyze, outline
-from server.engine.diagnostic import Severity
+from server.engine.diagnostic import Diagnostic, Severity
 from server.engine.format import FormatOptions, format_text
 from server.engine.inspect import spec_to_json
 from server.engine.text import LineIndex
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
     from server.engine.analysis import OutlineSymbol
-    from server.engine.diagnostic import Diagnostic
     from server.engine.spec import LanguageSpec
 
 #: Suffixes never treated as programs when a directory is expanded without a project mapping.
@@ -79,10 +78,23 @@ class Target:
     indent_width: int = 4
 
 
-def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out: TextIO) -> int:
-    """Analyse every program under `paths` and print its diagnostics in format `fmt`."""
+def check(
+    paths: Sequence[str],
+    config: str | None,
+    fmt: str,
+    fail_on: str,
+    out: TextIO,
+    *,
+    offline: bool = False,
+) -> int:
+    """Analyse every program under `paths` and print its diagnostics in format `fmt`.
+
+    In a project with `[[registry]]` tables or `[dependencies]`, imports are resolved too
+    (with `offline`, from `parsercraft.lock` and the cache only, never the network).
+    """
     reports = []
     targets = resolve_targets(paths, config)
+    imports, extra = import_problems(targets, offline=offline)
     progress = Progress(sys.stderr, "checked", len(targets))
     for target in targets:
         progress.step()
@@ -95,14 +107,111 @@ def check(paths: Sequence[str], config: str | None, fmt: str, fail_on: str, out:
         else:
             analysis = analyze(target.spec, source.text)
             diags, index = analysis.diagnostics, analysis.line_index
+            found = imports.get(target.path.resolve(), [])
+            diags += tuple(d.at(index) for d in found)
         reports.append(report.FileReport(_display(target.path), target.spec.name, diags, index))
     progress.done()
+    reports.extend(extra)
     out.write(report.render(reports, fmt))
     threshold = FAIL_ON.get(fail_on)
     if threshold is None:
         return 0
     failing = any(d.severity <= threshold for r in reports for d in r.diagnostics)
     return 1 if failing else 0
+
+
+@attrs.frozen
+class ImportProblem:
+    """A problem of one import statement, at a (line, code-point column) span of its line."""
+
+    line: int
+    start: int
+    end: int
+    severity: Severity
+    code: str
+    message: str
+
+    def at(self, index: LineIndex) -> Diagnostic:
+        """The problem as an engine diagnostic in the text `index` was built from."""
+        if self.line >= index.line_count:  # the file changed since it was resolved
+            end = len(index.text)
+            return Diagnostic(end, end, self.severity, self.code, self.message)
+        base = index.line_starts[self.line]
+        return Diagnostic(
+            base + self.start, base + self.end, self.severity, self.code, self.message
+        )
+
+
+_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING}
+
+
+def import_problems(
+    targets: Sequence[Target], *, offline: bool
+) -> tuple[dict[Path, list[ImportProblem]], list[report.FileReport]]:
+    """Import problems of the targets' files (by resolved path), and reports on
+    `parsercraft.lock` files whose pins disagree with the cached registry index; only for
+    projects that configure registries or dependencies."""
+    from server.registry import LOCK_FILE, load_registry_settings
+    from server.registry.cli import import_reports
+
+    wanted = {t.path.resolve() for t in targets}
+    projects: dict[Path, Project] = {}
+    for path in sorted(wanted):
+        project = find_project(path)
+        if project is not None:
+            projects.setdefault(project.toml_path, project)
+    found: dict[Path, list[ImportProblem]] = {}
+    extra = []
+    for project in projects.values():
+        if not project.dependencies and not load_registry_settings(project.toml_path).registries:
+            continue
+        for item in import_reports(project, offline=offline):
+            problem, s = item.resolved.problem, item.resolved.statement
+            if problem is None or item.path.resolve() not in wanted:
+                continue
+            severity = _SEVERITIES.get(problem.severity, Severity.INFORMATION)
+            found.setdefault(item.path.resolve(), []).append(
+                ImportProblem(s.line, s.start, s.end, severity, problem.code, problem.message)
+            )
+        if (project.root / LOCK_FILE).is_file():
+            extra.extend(_lock_report(project))
+    return found, extra
+
+
+def _lock_report(project: Project) -> list[report.FileReport]:
+    """A report on `parsercraft.lock` when a pin's sha256 differs from the registry index's
+    (the package changed after locking); the cached index is compared, no network."""
+    import asyncio
+
+    from server.registry import LOCK_FILE, read_lock
+    from server.registry.cli import open_client
+
+    lock_path = project.root / LOCK_FILE
+    lock = read_lock(lock_path)
+    client = open_client(project, offline=True, lock=None)
+    text = lock_path.read_text(encoding="utf-8")
+    diags = []
+    for pin in lock.packages:
+        for registry in client.registry_names():
+            cached = client.cached_index(registry)
+            entry = None if cached is None else cached.index.get(pin.name)
+            listed = None if entry is None else entry.entry(pin.version)
+            if listed is None or not pin.sha256 or listed.sha256 == pin.sha256:
+                continue
+            start = max(text.find(f'"{pin.name}"'), 0)
+            message = (
+                f"{pin.name} {pin.version}: {LOCK_FILE} pins sha256 {pin.sha256[:12]}… but "
+                f"registry {registry!r} lists {listed.sha256[:12]}…; the package changed after "
+                "locking (run `parsercraft-ls lock` after checking why)"
+            )
+            end = start + len(pin.name) + 2
+            diags.append(Diagnostic(start, end, Severity.ERROR, "lock-mismatch", message))
+            break
+    asyncio.run(client.aclose())
+    if not diags:
+        return []
+    name = _display(lock_path)
+    return [report.FileReport(name, "parsercraft.lock", tuple(diags), LineIndex(text))]
 
 
 def format_files(

@@ -72,6 +72,7 @@ async def initialized(ls: ParserCraftServer, params: types.InitializedParams) ->
     """Start the engine workers, send the first status, pull the configuration, and ask
     clients that can register watchers dynamically to report config-file changes."""
     await ls.pool.start()
+    ls.registry.start()
     ls.status.start()
     ls.background(ls.reconfigure(None, pull=True, rediagnose=False))
     ls.background(watch_config_files(ls))

@@ -31,6 +31,7 @@ from server.lsp.catalog import Catalog, Resolved
 from server.lsp.documents import DocumentStore
 from server.lsp.features.diagnostics import DiagnosticsScheduler
 from server.lsp.features.presentation import TokenCache
+from server.lsp.imports import RegistryService
 from server.lsp.protocol import ParserCraftProtocol
 from server.lsp.status import StatusReporter
 from server.settings import Settings, parse_settings
@@ -100,6 +101,7 @@ class ParserCraftServer(LanguageServer):
         self.cancelled_before_start = 0
         self.diagnostics = DiagnosticsScheduler(self)
         self.tokens = TokenCache()
+        self.registry = RegistryService(self)
         self._warned: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._workers_ready = False
@@ -162,6 +164,7 @@ class ParserCraftServer(LanguageServer):
             data = await self._pull_configuration()
         errors = self.apply_settings(data) if data is not None else []
         self.catalog.reload()
+        self.registry.reset()  # parsercraft.toml or the lock may have changed
         for uri in self.documents.uris():  # re-read every config now, so errors show at once
             doc = self.documents.get(uri)
             if doc is not None:
@@ -387,11 +390,16 @@ class ParserCraftServer(LanguageServer):
             self._stop.set()
 
     async def cleanup(self) -> None:
-        """Bounded cleanup: stop workers and flush the audit log (idempotent)."""
+        """Bounded cleanup: stop workers and registry clients, flush the audit log
+        (idempotent)."""
         try:
             await asyncio.wait_for(self.pool.close(), SHUTDOWN_BUDGET_S)
         except TimeoutError:
             log.warning("workers did not stop within %.1fs", SHUTDOWN_BUDGET_S)
+        try:
+            await asyncio.wait_for(self.registry.aclose(), SHUTDOWN_BUDGET_S / 3)
+        except TimeoutError:
+            log.warning("registry clients did not close within %.1fs", SHUTDOWN_BUDGET_S / 3)
         self.audit.flush()
 
     async def serve_streams(self, reader_stream: Any, writer_stream: Any) -> int:

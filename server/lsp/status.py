@@ -112,6 +112,10 @@ class StatusReporter:
                 "p99Ms": round(s.p99_ms, 3),
                 "degraded": degraded,
             }
+        registry_reasons = server.registry.reasons()
+        reasons.extend(registry_reasons)
+        if registry_reasons and status == "healthy":
+            status = "degraded"  # imports resolve from the cache (docs/operations)
         pool = server.pool.statistics()
         body: dict[str, object] = {
             "status": status,
@@ -130,6 +134,7 @@ class StatusReporter:
             },
             "configErrors": self._config_errors(),
             "cancelledBeforeStart": server.cancelled_before_start,
+            "registries": server.registry.health(),
         }
         return report, body
 

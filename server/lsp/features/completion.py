@@ -1,4 +1,5 @@
-"""Completion: keywords as the language spells them, builtins with snippets, symbols in scope.
+"""Completion: keywords as the language spells them, builtins with snippets, symbols in scope,
+and package names and exports from the registry cache (`server.lsp.features.imports`).
 
 Degraded (fault, deadline, open breaker): keywords and builtins only, `isIncomplete` true.
 """
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from server.lsp.features import imports
 from server.lsp.protocol import Raw
 
 if TYPE_CHECKING:
@@ -22,12 +24,15 @@ OPTIONS = types.CompletionOptions(trigger_characters=["."], resolve_provider=Tru
 async def completion(
     ls: ParserCraftServer, params: types.CompletionParams
 ) -> Raw | types.CompletionList | None:
-    """Completion items at the cursor, or the keyword-only list when degraded."""
-    position = (params.position.line, params.position.character)
+    """Completion items at the cursor (with package names and exports from the registry
+    cache in import lines and after `<package>.`), or the keyword-only list when degraded."""
+    uri, position = params.text_document.uri, (params.position.line, params.position.character)
     args = (position, snippet_support(ls))
-    outcome = await ls.run("completion", "completion", params.text_document.uri, args)
+    outcome = await ls.run("completion", "completion", uri, args)
+    packages = imports.completion_items(ls, uri, position, snippet_support(ls))
     if outcome is None or outcome.degraded is None:
-        return None if outcome is None else Raw(outcome.value)
+        value = None if outcome is None else outcome.value
+        return None if value is None and not packages else Raw(imports.merge(value, packages))
     return fallback(ls, params)
 
 

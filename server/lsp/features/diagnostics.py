@@ -71,7 +71,7 @@ class DiagnosticsScheduler:
             computed_version, items = cast("tuple[int, list[object]]", outcome.value)
             if current.version != version or computed_version != version:
                 return  # stale: a newer edit has its own pending run
-            self._publish(uri, version, items)
+            self._publish(uri, version, items + self.server.registry.import_diagnostics(current))
         finally:
             if self.pending.get(uri) is asyncio.current_task():
                 del self.pending[uri]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from server.lsp.features import imports
 from server.lsp.protocol import Raw, RequestFailed
 
 if TYPE_CHECKING:
@@ -33,14 +34,21 @@ def _raw(outcome: Outcome[object] | None, degraded: object = None) -> object:
 
 
 async def hover(ls: ParserCraftServer, params: types.HoverParams) -> object:
-    """Docs and inferred type of the word under the cursor ("type unknown" when degraded)."""
+    """Docs and inferred type of the word under the cursor ("type unknown" when degraded);
+    a package export's signature and docs from the registry cache."""
     uri, at = params.text_document.uri, _pos(params.position)
+    package = imports.hover(ls, uri, at)
+    if package is not None:
+        return Raw(package)
     return _raw(await ls.run("hover", "hover", uri, (at,)), Raw(UNKNOWN_HOVER))
 
 
 async def signature_help(ls: ParserCraftServer, params: types.SignatureHelpParams) -> object:
-    """The signature of the call around the cursor."""
+    """The signature of the call around the cursor (a package function's from the cache)."""
     uri, at = params.text_document.uri, _pos(params.position)
+    package = imports.signature_help(ls, uri, at)
+    if package is not None:
+        return Raw(package)
     return _raw(await ls.run("signatureHelp", "signature_help", uri, (at,)))
 
 
