@@ -14,6 +14,7 @@ import attrs
 
 from server.engine.blocks import BlockStructure, block_structure
 from server.engine.check import all_problems
+from server.engine.collect import collector_paused
 from server.engine.infer import Types, infer_types
 from server.engine.lex import lex
 from server.engine.nodes import Outline
@@ -86,6 +87,12 @@ class HoverInfo:
 
 def analyze(spec: LanguageSpec, text: str) -> Analysis:
     """Analyse `text` as a program of `spec`'s language; never raises."""
+    with collector_paused():
+        return _analyze(spec, text)
+
+
+def _analyze(spec: LanguageSpec, text: str) -> Analysis:
+    """The passes of `analyze`, in order."""
     tokens = lex(spec, text)
     blocks = block_structure(spec, tokens, text)
     tree = parse(spec, tokens, text, blocks)

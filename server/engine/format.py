@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import attrs
 
 from server.engine.blocks import block_structure
+from server.engine.collect import collector_paused
 from server.engine.layout import Spacer
 from server.engine.lex import lex, lexer_for
 from server.engine.tokens import Token, TokenKind
@@ -90,7 +91,8 @@ def format_text(
     spec: LanguageSpec, text: str, options: FormatOptions | None = None
 ) -> FormatResult:
     """The whole document formatted, or the input unchanged with the reason it was refused."""
-    return _format(spec, text, options or FormatOptions(), None)
+    with collector_paused():
+        return _format(spec, text, options or FormatOptions(), None)
 
 
 def format_range(
@@ -103,7 +105,8 @@ def format_range(
     """The document with only the lines that intersect `[start_offset, end_offset)` formatted."""
     lo = max(0, min(start_offset, end_offset, len(text)))
     hi = max(0, min(max(start_offset, end_offset), len(text)))
-    return _format(spec, text, options or FormatOptions(), (lo, hi))
+    with collector_paused():
+        return _format(spec, text, options or FormatOptions(), (lo, hi))
 
 
 def _format(

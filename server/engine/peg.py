@@ -17,9 +17,7 @@ interrupted, so callers must run `parse` off the event loop under a deadline (th
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import re
 import sys
 from typing import TYPE_CHECKING, NamedTuple
@@ -27,12 +25,11 @@ from typing import TYPE_CHECKING, NamedTuple
 import attrs
 
 from server.engine import pegtext
+from server.engine.collect import collector_paused
 from server.engine.diagnostic import Diagnostic, Severity
 from server.engine.pegtext import GrammarProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from server.engine.spec import Grammar
 
 __all__ = ["CompiledGrammar", "GrammarProblem", "PegNode", "PegResult", "compile_grammar", "parse"]
@@ -426,25 +423,6 @@ def _error(text: str, at: int, expected: frozenset[str], code: str) -> Diagnosti
     return Diagnostic(at, end, Severity.ERROR, code, f"{head}: expected {wanted}, found {found}")
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause automatic cyclic GC for one parse, restoring the previous state afterwards.
-
-    Tree nodes are NamedTuples, which the collector never untracks, so on a large document its
-    full collections rescan the growing tree again and again (measured on a BASIC-like grammar:
-    the 10k/1k-line time ratio was about 13 with collection on, about 11 with it paused). A
-    parse creates no reference cycles, so deferring collection loses nothing; `timeit` does
-    the same. A concurrent parse may re-enable it early, which costs speed, not correctness.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _note(grammar: str, problem: GrammarProblem) -> Diagnostic:
     """A PEG003 warning at the document start describing a grammar problem."""
     where = f"rule {problem.rule!r}: " if problem.rule else ""
@@ -467,7 +445,7 @@ def parse(
     if not compiled.has_start:
         return PegResult(False, None, 0, (), notes, ())
     limit = sys.maxsize if max_steps is None else max_steps
-    with _collector_paused():
+    with collector_paused():
         run = _run(compiled, text, limit, max_depth)
     top = () if run.tree is None else tuple(c for c in run.tree.children if c.kind == "rule")
     if run.status == "ok":
