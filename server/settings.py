@@ -33,6 +33,20 @@ FEATURES = (
 """The named feature policies, as the health report names them."""
 
 
+CLIENT_ONLY = frozenset({"server", "trace"})
+"""Keys of the `parsercraft` section that belong to the editor client (`parsercraft.server.path`,
+`parsercraft.trace.server`): present when a client answers a configuration pull, ignored here."""
+
+
+def _object(value: object, what: str) -> Mapping[str, object]:
+    """An object; an empty list counts as an empty object (Neovim encodes `{}` as `[]`)."""
+    if isinstance(value, list) and not value:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} must be an object")
+    return value
+
+
 @attrs.frozen
 class LanguageSetting:
     """One language mapping: `config` is a path (relative to the workspace) or `preset:NAME`."""
@@ -95,6 +109,8 @@ def parse_settings(data: object, previous: Settings | None = None) -> tuple[Sett
     changes: dict[str, object] = {}
     for raw_key, value in data.items():
         key = _snake(str(raw_key))
+        if key in CLIENT_ONLY:
+            continue
         reader = _READERS.get(key)
         if reader is None:
             errors.append(f"unknown setting '{raw_key}'")
@@ -162,15 +178,12 @@ def _languages(value: object) -> tuple[LanguageSetting, ...]:
 
 def _policies(value: object) -> dict[str, Mapping[str, object]]:
     """`{feature: {policy settings}}`; the policy fields are validated when policies are built."""
-    if not isinstance(value, Mapping):
-        raise TypeError("expected an object mapping feature names to policy settings")
+    value = _object(value, "policies (an object mapping feature names to policy settings)")
     out: dict[str, Mapping[str, object]] = {}
     for feature, table in value.items():
         if feature not in FEATURES:
             raise ValueError(f"unknown feature '{feature}'; features: {', '.join(FEATURES)}")
-        if not isinstance(table, Mapping):
-            raise TypeError(f"policies.{feature} must be an object")
-        out[str(feature)] = dict(table)
+        out[str(feature)] = dict(_object(table, f"policies.{feature}"))
     return out
 
 
@@ -178,14 +191,12 @@ def _chaos(value: object) -> dict[str, ChaosSetting]:
     """`{feature: {failureRate, latencyMs, hang}}`."""
     if value is None:
         return {}
-    if not isinstance(value, Mapping):
-        raise TypeError("expected an object mapping feature names to fault settings")
+    value = _object(value, "chaos (an object mapping feature names to fault settings)")
     out: dict[str, ChaosSetting] = {}
-    for feature, table in value.items():
+    for feature, raw in value.items():
         if feature not in FEATURES:
             raise ValueError(f"unknown feature '{feature}'; features: {', '.join(FEATURES)}")
-        if not isinstance(table, Mapping):
-            raise TypeError(f"chaos.{feature} must be an object")
+        table = _object(raw, f"chaos.{feature}")
         unknown = {_snake(str(k)) for k in table} - {"failure_rate", "latency_ms", "hang"}
         if unknown:
             raise ValueError(f"chaos.{feature} has unknown keys {sorted(unknown)}")

@@ -232,7 +232,8 @@ class ParserCraftServer(LanguageServer):
         except (TimeoutError, Exception) as exc:  # the client may answer with any error
             log.info("workspace/configuration unavailable: %s", exc)
             return None
-        return result[0] if isinstance(result, list) and result else None
+        # pygls structures the result list as a tuple.
+        return result[0] if isinstance(result, list | tuple) and result else None
 
     def report_config_errors(self, errors: list[str]) -> None:
         """One showMessage for new configuration errors; details go to the log."""
