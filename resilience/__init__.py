@@ -38,6 +38,7 @@ from resilience.config import (
     RateLimitConfig,
     RetryConfig,
     build_layers,
+    merge_settings,
     parse_policy_config,
 )
 from resilience.deadline import Deadline, DeadlineEntry, DeadlineQueue
@@ -159,6 +160,7 @@ __all__ = [
     "config_check",
     "is_retryable",
     "memory_check",
+    "merge_settings",
     "new_error_id",
     "parse_policy_config",
     "read_audit_file",

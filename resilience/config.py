@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import attrs
@@ -16,8 +17,6 @@ from resilience.limiter import RateLimiter
 from resilience.retry import Retry, RetryBudget
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-
     from resilience.clock import Clock
     from resilience.retry import RetryOn
     from resilience.store import BreakerStore, BucketStore
@@ -30,6 +29,7 @@ __all__ = [
     "RateLimitConfig",
     "RetryConfig",
     "build_layers",
+    "merge_settings",
     "parse_policy_config",
 ]
 
@@ -314,3 +314,18 @@ def build_layers(
             store=breaker_store,
         ),
     )
+
+
+def merge_settings(
+    base: Mapping[str, object], overrides: Mapping[str, object] | None
+) -> dict[str, object]:
+    """`base` with `overrides` merged in section by section: `{"breaker": {"minimumCalls": 4}}`
+    changes one breaker field and keeps the others; a non-object value replaces the section."""
+    merged = dict(base)
+    for key, value in (overrides or {}).items():
+        section = merged.get(key)
+        if isinstance(section, Mapping) and isinstance(value, Mapping):
+            merged[key] = {**section, **value}
+        else:
+            merged[key] = value
+    return merged

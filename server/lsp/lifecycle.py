@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from server.processes import is_alive
+
 if TYPE_CHECKING:
     from server.lsp.server import ParserCraftServer
 
@@ -23,22 +25,6 @@ log = logging.getLogger(__name__)
 
 PARENT_POLL_S = 0.5
 """How often the editor's process is checked."""
-
-
-def is_alive(pid: int) -> bool:
-    """Whether process `pid` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            state = handle.read().rsplit(b")", 1)[1].split()[0]
-        return state not in (b"Z", b"X")
-    except (OSError, IndexError):
-        return True
 
 
 async def watch_parent(ls: ParserCraftServer, pid: int) -> None:

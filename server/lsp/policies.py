@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from resilience import DEFAULT_CLASSIFIER, ErrorClass, Policy, PolicyConfigError, by_type
+from resilience import (
+    DEFAULT_CLASSIFIER,
+    ErrorClass,
+    Policy,
+    PolicyConfigError,
+    by_type,
+    merge_settings,
+)
 from server.errors import ParserCraftError
 from server.settings import FEATURES
 
@@ -73,14 +80,7 @@ class FeaturePolicy:
 
 def merged(feature: str, overrides: Mapping[str, object] | None) -> dict[str, object]:
     """The feature's defaults with `overrides` merged in, section by section."""
-    table = dict(DEFAULTS[feature])
-    for key, value in (overrides or {}).items():
-        base = table.get(key)
-        if isinstance(base, Mapping) and isinstance(value, Mapping):
-            table[key] = {**base, **value}
-        else:
-            table[key] = value
-    return table
+    return merge_settings(DEFAULTS[feature], overrides)
 
 
 def build(

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING
 import attrs
 
 from resilience import SYSTEM_CLOCK
+from server.processes import is_alive
 
 if TYPE_CHECKING:
     from resilience import Clock
-    from server.registry.config import CacheConfig
+from server.registry.config import CacheConfig
 
 __all__ = ["Cache", "CacheStatistics", "CachedRef", "VerifyReport"]
 
@@ -79,16 +80,6 @@ class VerifyReport:
 
 def _ref_check(key: str, sha256: str, fetched_at: float) -> str:
     return _sha(json.dumps([key, sha256, fetched_at]).encode("utf-8"))
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Cache:
@@ -308,7 +299,7 @@ class Cache:
         for tmp in (self.root / "tmp").glob("*"):
             pid = tmp.name.split("-", 1)[0]
             with contextlib.suppress(OSError, ValueError):
-                if not _pid_alive(int(pid)) or now - tmp.stat().st_mtime > _STALE_TMP_S:
+                if not is_alive(int(pid)) or now - tmp.stat().st_mtime > _STALE_TMP_S:
                     tmp.unlink()
                     removed += 1
         for path, _ in self._blob_files():

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from resilience import PolicyConfig, PolicyConfigError, parse_policy_config
+from resilience import PolicyConfig, PolicyConfigError, merge_settings, parse_policy_config
 from server.errors import ProjectError
 from server.registry.urls import refusal
 
@@ -142,13 +142,7 @@ def policy_config(
     name: str, deadline_s: float, overrides: Mapping[str, object] | None = None
 ) -> PolicyConfig:
     """`registry.fetch` settings: the defaults, the deadline, then `overrides` per section."""
-    merged: dict[str, object] = {"deadlineS": deadline_s, **DEFAULT_POLICY}
-    for key, value in (overrides or {}).items():
-        base = merged.get(key)
-        if isinstance(base, dict) and isinstance(value, dict):
-            merged[key] = {**base, **value}
-        else:
-            merged[key] = value
+    merged = merge_settings({"deadlineS": deadline_s, **DEFAULT_POLICY}, overrides)
     # The defaults use camelCase; overrides may use snake_case: normalise both the same way.
     return parse_policy_config(name, _dedupe(merged))
 
