@@ -29,7 +29,7 @@ TOKEN_ENV = "PARSERCRAFT_TEST_REGISTRY_TOKEN"
 FAST_POLICY: dict[str, object] = {
     "retry": {
         "maxAttempts": 3,
-        "maxElapsedS": 1.2,
+        "maxElapsedS": 3.0,
         "initialBackoffS": 0.01,
         "maxBackoffS": 0.05,
         "budgetMinRetries": 1000,
@@ -147,6 +147,11 @@ class LoopbackGuard:
 ClientFactory = "Callable[..., RegistryClient]"
 
 
+# Timeouts short enough that hang and slow-body faults end quickly, long enough that a healthy
+# answer from the in-process server is never late on a loaded 2-core machine.
+CONNECT_S, READ_S, ATTEMPT_S, DEADLINE_S = 0.5, 0.6, 1.0, 4.5
+
+
 @pytest.fixture
 async def make_client(
     tmp_path: Path, httpd: RegistryServer, audit: AuditLog
@@ -170,19 +175,21 @@ async def make_client(
             name="main",
             url=url or httpd.url,
             token_env=TOKEN_ENV,
-            connect_timeout_s=0.3,
-            read_timeout_s=0.3,
-            attempt_timeout_s=0.5,
-            deadline_s=1.6,
+            connect_timeout_s=CONNECT_S,
+            read_timeout_s=READ_S,
+            attempt_timeout_s=ATTEMPT_S,
+            deadline_s=DEADLINE_S,
             offline=offline,
             max_bytes=max_bytes,
-            policy=policy_config("registry.fetch", 1.6, policy or FAST_POLICY),
+            policy=policy_config("registry.fetch", DEADLINE_S, policy or FAST_POLICY),
         )
         settings = RegistrySettings(
             (config,), CacheConfig(dir=cache_dir or tmp_path / "cache", ttl_s=ttl_s)
         )
         transport = LoopbackGuard(
-            HttpTransport(connect_timeout_s=0.3, read_timeout_s=0.3, attempt_timeout_s=0.5)
+            HttpTransport(
+                connect_timeout_s=CONNECT_S, read_timeout_s=READ_S, attempt_timeout_s=ATTEMPT_S
+            )
         )
         client = RegistryClient(
             settings,

@@ -34,7 +34,7 @@ class Case:
     error: type[RegistryError] | None = None
     message: str = ""
     attempts: int = 1
-    max_elapsed_s: float = 2.5
+    max_elapsed_s: float = 5.0
     min_elapsed_s: float = 0.0
 
 
@@ -50,7 +50,7 @@ CASES = [
         error=RegistryUnavailable,
         message="GET http://127.0.0.1",
         attempts=3,
-        max_elapsed_s=2.0,
+        max_elapsed_s=5.0,
     ),
     Case("reset", attempts=2),
     Case(
@@ -58,9 +58,9 @@ CASES = [
         count=50,
         options={"slow_bytes": 8, "slow_interval_s": 0.05},
         error=RegistryUnavailable,
-        message="took longer than 0.5s",
+        message="took longer than 1s",
         attempts=3,
-        max_elapsed_s=2.0,
+        max_elapsed_s=5.0,
     ),
     Case("truncate", attempts=2),
     Case("invalid_json", error=RegistryRejected, message="not valid JSON", attempts=1),
@@ -103,7 +103,9 @@ async def measure(
         found = client.cached_package("strings")
         samples.append(time.perf_counter() - start)
         assert found is not None
-        await asyncio.sleep(0)
+        # Sleep (not just yield): the registry server is a thread of this process and needs
+        # the interpreter lock to answer; a flat-out loop would starve it into timeouts.
+        await asyncio.sleep(0.001)
         if len(samples) > 200_000:
             break
     return samples
