@@ -58,8 +58,13 @@ class Catalog:
         self._projects.clear()
 
     def reload(self) -> None:
-        """Re-read every project file at the next resolution (the last good ones are kept)."""
+        """Re-read every project file at the next resolution (the last good ones are kept).
+
+        Errors are forgotten too: the next resolutions report what is still broken, and a
+        language no longer mapped stops being reported.
+        """
         self._projects.clear()
+        self.errors.clear()
 
     def resolve(self, path: Path | None) -> Resolved | None:
         """The language of the file at `path`, or None when no mapping covers it."""

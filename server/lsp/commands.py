@@ -31,6 +31,7 @@ TOPICS = (
     "high-memory",
     "persistent-errors",
     "bad-config",
+    "registry-unavailable",
 )
 
 
@@ -155,7 +156,7 @@ async def runbook(ls: ParserCraftServer, arguments: list[Any]) -> dict[str, obje
     """The Markdown runbook of a health topic (`{"topic": "breaker-open"}`)."""
     name = "parsercraft.runbook"
     topic = _text(name, _options(name, arguments, {"topic"}), "topic", required=True)
-    if topic not in TOPICS and topic != "registry-unavailable":
+    if topic not in TOPICS:
         raise CommandArgumentError(f"{name}: unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
     for folder in RUNBOOK_DIRS:
         path = folder / f"{topic}.md"

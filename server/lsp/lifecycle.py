@@ -64,8 +64,8 @@ async def initialized(ls: ParserCraftServer, params: types.InitializedParams) ->
     ls.background(watch_config_files(ls))
 
 
-WATCHED = ("**/parsercraft.toml", "**/*.{yaml,yml,json}")
-"""Files whose changes reload the languages (project files and language configs)."""
+WATCHED = ("**/parsercraft.toml", "**/parsercraft.lock", "**/*.{yaml,yml,json}")
+"""Files whose changes reload the languages and imports (project, lock and config files)."""
 
 
 async def watch_config_files(ls: ParserCraftServer) -> None:

@@ -141,6 +141,8 @@ class ParserCraftServer(LanguageServer):
             target = Path(settings.audit_file) if settings.audit_file else None
             if not self.audit.set_path(target):
                 errors.append(f"setting 'auditFile': cannot open {settings.audit_file}")
+                # Keep the old value, so the next delivery of this path tries again.
+                settings = attrs.evolve(settings, audit_file=self.settings.audit_file)
         if settings.policies != self.settings.policies:
             built, self.policy_errors = policy_table.build(settings.policies, audit=self.audit)
             for name, fp in built.items():
@@ -166,10 +168,10 @@ class ParserCraftServer(LanguageServer):
         self.catalog.reload()
         self.registry.reset()  # parsercraft.toml or the lock may have changed
         for uri in self.documents.uris():  # re-read every config now, so errors show at once
-            doc = self.documents.get(uri)
-            if doc is not None:
-                self.language_of(doc)
-        self.report_config_errors(errors)
+            path = to_fs_path(uri)
+            self.catalog.resolve(Path(path) if path else None)
+        self._reported_catalog = dict(self.catalog.errors)
+        self.report_config_errors(errors)  # one message for everything this reload found
         if rediagnose:
             self.background(self.rediagnose_all())
 

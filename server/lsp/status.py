@@ -57,7 +57,9 @@ class StatusReporter:
 
     def _config_errors(self) -> list[str]:
         """Settings errors plus languages that fell back to their last good config."""
-        return self.server.config_errors + list(self.server.catalog.errors.values())
+        server = self.server
+        registry = list(server.registry.errors.values())
+        return server.config_errors + list(server.catalog.errors.values()) + registry
 
     def _memory(self) -> Condition | None:
         """Degraded above 80% of `memoryLimitMb`, unhealthy above it (the current setting)."""
