@@ -286,3 +286,67 @@ async def test_slow_fetch_shows_work_done_progress(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(editor.wait_for_notification(types.PROGRESS), 1.0)
     assert "registry 'main'" in fetches()[0][0].title
+
+
+def p95(samples: list[float]) -> float:
+    """The 95th percentile of `samples`."""
+    ordered = sorted(samples)
+    return ordered[int(0.95 * (len(ordered) - 1))]
+
+
+@pytest.fixture
+def stale_workspace(workspace: Path) -> Path:
+    """The project with an index that goes stale after 0.2 s, so edits make the server fetch."""
+    toml = workspace / "parsercraft.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "ttl_s = 0.2\n", encoding="utf-8")
+    return workspace
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def stale_editor(lsp_client: LanguageClient, stale_workspace: Path) -> Any:
+    """A VS Code-like client on the project with a quickly stale index."""
+    await lsp_client.initialize_session(init_params("visual_studio_code", root=stale_workspace))
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def completion_times(client: LanguageClient, uri: str, count: int) -> list[float]:
+    """Round-trip times of `count` export completions after `mathlib.` (line 4)."""
+    loop = asyncio.get_running_loop()
+    times = []
+    for _ in range(count):
+        start = loop.time()
+        items = await complete(client, uri, 4, 12)
+        times.append(loop.time() - start)
+        assert "hypot" in items  # served from the cache whatever the registry does
+    return times
+
+
+@pytest.mark.parametrize("fault", ["hang", "503"])
+async def test_completion_stays_fast_while_the_registry_misbehaves(
+    stale_editor: LanguageClient, stale_workspace: Path, registry: RegistryServer, fault: str
+) -> None:
+    """With fetches in flight against a hanging or failing registry, completion's p95 stays
+    within 2x of its p95 with a healthy registry (plus 5 ms for scheduling noise)."""
+    editor = stale_editor
+    uri = await open_settled(editor, stale_workspace / "src" / "main.pyl")
+    edit(editor, uri, 2, MAIN + "x = mathlib.\n")
+    healthy = p95(await completion_times(editor, uri, 40))
+    registry.inject(fault, count=10_000)
+    # Constraints no cached version satisfies, with the index past its TTL, make the server
+    # fetch in the background (one fetch per constraint) while we measure.
+    missing = "".join(f'import mathlib version "^9.{i}.0"\n' for i in range(5))
+    published = editor.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    edit(editor, uri, 3, MAIN + "x = mathlib.\n" + missing)
+    await asyncio.wait_for(published, WAIT_S)  # the run that scheduled the fetches
+    during = p95(await completion_times(editor, uri, 40))
+    assert during <= 2 * healthy + 0.005, (during, healthy)
+    # The fetches made during the measurement did meet the fault.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_S
+    while True:
+        rows = (await command(editor, "parsercraft.health"))["registries"]
+        if rows and rows[0]["lastError"]:
+            break
+        assert loop.time() < deadline, rows
+        await asyncio.sleep(0.1)
