@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from server.engine.query import token_count_before, visible_definitions
-from server.engine.tokens import TokenKind
+from server.engine.tokens import TRIVIA, TokenKind
 
 if TYPE_CHECKING:
     from server.engine.analysis import Analysis
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Edit", "Fix", "quick_fixes"]
 
-_TRIVIA = frozenset({TokenKind.NEWLINE, TokenKind.COMMENT, TokenKind.WHITESPACE})
 _EXPECTED = re.compile(r"expected '([^']+)'")
 _MAX_SUGGESTIONS = 3
 
@@ -119,7 +118,7 @@ def _unclosed(analysis: Analysis, d: Diagnostic) -> list[Fix]:
             outer = (block.open_start, block.close_start)
     if analysis.spec.blocks.style == "sexpr":
         # `)` goes right after the last code token (not into a trailing line comment)
-        code = [t for t in analysis.tokens if t.kind not in _TRIVIA]
+        code = [t for t in analysis.tokens if t.kind not in TRIVIA]
         at = code[-1].end if code else len(text)
         return [Fix(f"Insert '{closer}'", d.code, (Edit(at, at, closer),), True, d)]
     if outer is not None:

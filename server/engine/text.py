@@ -6,16 +6,6 @@ import bisect
 from itertools import accumulate, repeat
 from operator import add
 
-import attrs
-
-
-@attrs.frozen
-class Span:
-    """A half-open code-point range `[start, end)` of a document."""
-
-    start: int
-    end: int
-
 
 class LineIndex:
     """Maps code-point offsets to (line, UTF-16 character) pairs and back, in O(log n)."""

@@ -40,8 +40,3 @@ class Token(NamedTuple):
     start: int
     end: int
     terminated: bool = True
-
-    @property
-    def is_trivia(self) -> bool:
-        """True for whitespace, newlines and comments."""
-        return self.kind in TRIVIA

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from server.engine.diagnostic import Severity
-
 if TYPE_CHECKING:
     from server.engine.analysis import Analysis, HoverInfo, OutlineSymbol
     from server.engine.diagnostic import Diagnostic
@@ -111,8 +109,3 @@ def document_symbol(index: LineIndex, symbol: OutlineSymbol) -> Json:
     if symbol.type not in ("", "unknown"):
         out["detail"] = symbol.type
     return out
-
-
-def severity_name(severity: Severity) -> str:
-    """`error`, `warning`, ... (for messages)."""
-    return severity.label
