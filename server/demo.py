@@ -94,7 +94,7 @@ async def _session(examples: Path) -> int:
     cache = tempfile.TemporaryDirectory(prefix="parsercraft-demo-")
     env = {**os.environ, "XDG_CACHE_HOME": cache.name}
     if not url.endswith(f":{REGISTRY_PORT}"):
-        from server.lsp.imports import url_env
+        from server.registry.config import url_env
 
         env[url_env(REGISTRY_NAME)] = url  # the toml's port was taken
     heading("starting parsercraft-ls serve")

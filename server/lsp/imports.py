@@ -33,7 +33,6 @@ if TYPE_CHECKING:
         FetchEvent,
         ImportSyntax,
         RegistryClient,
-        RegistrySettings,
         ResolvedImport,
         Resolver,
     )
@@ -41,12 +40,9 @@ if TYPE_CHECKING:
 __all__ = [
     "PROGRESS_AFTER_S",
     "REFRESH_INTERVAL_S",
-    "URL_ENV_PREFIX",
     "Imports",
     "RegistryService",
     "Workspace",
-    "url_env",
-    "with_url_overrides",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,35 +55,10 @@ MAX_REMEMBERED = 512
 """Resolved documents remembered at most (closed ones are forgotten in bulk)."""
 HEALTH_TTL_S = 1.0
 """Registry health rows are reused this long (they scan the cache directory)."""
-URL_ENV_PREFIX = "PARSERCRAFT_REGISTRY_URL_"
-"""`PARSERCRAFT_REGISTRY_URL_<NAME>` overrides the URL of the `[[registry]]` named NAME."""
 RUNBOOK = "registry-unavailable"
 
 _SEVERITY = {"error": 1, "warning": 2, "information": 3}
 Json = dict[str, object]
-
-
-def url_env(name: str) -> str:
-    """The environment variable overriding the URL of registry `name` (`main` -> `..._MAIN`)."""
-    return URL_ENV_PREFIX + re.sub(r"\W", "_", name).upper()
-
-
-def with_url_overrides(settings: RegistrySettings, environ: Mapping[str, str]) -> RegistrySettings:
-    """`settings` with registry URLs replaced from the environment (a demo or CI picks the
-    port of a local registry); an override the URL rules refuse is ignored with a warning."""
-    from server.registry.urls import refusal
-
-    registries = []
-    for config in settings.registries:
-        url = environ.get(url_env(config.name), "").strip()
-        why = refusal(url, allow_http=config.allow_http) if url else None
-        if url and why is None:
-            registries.append(attrs.evolve(config, url=url.rstrip("/")))
-            continue
-        if url:
-            log.warning("ignoring %s: %s", url_env(config.name), why)
-        registries.append(config)
-    return attrs.evolve(settings, registries=tuple(registries))
 
 
 def _signature(path: Path) -> tuple[int, int] | None:
@@ -215,7 +186,7 @@ class RegistryService:
         key = str(toml_path)
         try:
             project = load_project(toml_path)
-            settings = load_registry_settings(toml_path)
+            settings = load_registry_settings(toml_path, environ=self.environ)
             lock_path = toml_path.parent / "parsercraft.lock"
             lock = read_lock(lock_path) if lock_path.is_file() else None
             self.errors.pop(key, None)
@@ -223,7 +194,6 @@ class RegistryService:
             log.warning("registry settings of %s: %s", toml_path, exc)
             self.errors[key] = str(exc)
             return Workspace(toml_path, signature, None, Resolver(toml_path.parent))
-        settings = with_url_overrides(settings, self.environ)
         client = None
         if settings.registries:
             client = RegistryClient(settings, audit=self.server.audit, lock=lock)

@@ -24,6 +24,7 @@ stale_if_error_s = 2592000.0                       # serve a stale index this lo
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tomllib
@@ -36,10 +37,13 @@ from resilience import PolicyConfig, PolicyConfigError, merge_settings, parse_po
 from server.errors import ProjectError
 from server.registry.urls import refusal
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 __all__ = [
+    "URL_ENV_PREFIX",
     "CacheConfig",
     "RegistryConfig",
     "RegistrySettings",
@@ -47,6 +51,8 @@ __all__ = [
     "load_registry_settings",
     "parse_registry_settings",
     "policy_config",
+    "url_env",
+    "with_url_overrides",
 ]
 
 _REGISTRY_KEYS = frozenset(
@@ -259,12 +265,41 @@ def parse_registry_settings(
     return RegistrySettings(registries, cache)
 
 
-def load_registry_settings(toml_path: Path, *, offline: bool | None = None) -> RegistrySettings:
-    """Settings from a `parsercraft.toml` file; raises ProjectError naming the key."""
+def load_registry_settings(
+    toml_path: Path, *, offline: bool | None = None, environ: Mapping[str, str] | None = None
+) -> RegistrySettings:
+    """Settings from a `parsercraft.toml` file, with URL overrides from the environment
+    (`PARSERCRAFT_REGISTRY_URL_<NAME>`); raises ProjectError naming the key."""
     try:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ProjectError(str(toml_path), f"cannot read registry settings: {exc}") from exc
-    return parse_registry_settings(
+    settings = parse_registry_settings(
         data, path=str(toml_path), root=toml_path.parent.absolute(), offline=offline
     )
+    return with_url_overrides(settings, os.environ if environ is None else environ)
+
+
+URL_ENV_PREFIX = "PARSERCRAFT_REGISTRY_URL_"
+"""`PARSERCRAFT_REGISTRY_URL_<NAME>` overrides the URL of the `[[registry]]` named NAME."""
+
+
+def url_env(name: str) -> str:
+    """The environment variable overriding the URL of registry `name` (`main` -> `..._MAIN`)."""
+    return URL_ENV_PREFIX + re.sub(r"\W", "_", name).upper()
+
+
+def with_url_overrides(settings: RegistrySettings, environ: Mapping[str, str]) -> RegistrySettings:
+    """`settings` with registry URLs replaced from the environment (a demo or CI picks the
+    port of a local registry); an override the URL rules refuse is ignored with a warning."""
+    registries = []
+    for config in settings.registries:
+        url = environ.get(url_env(config.name), "").strip()
+        why = refusal(url, allow_http=config.allow_http) if url else None
+        if url and why is None:
+            registries.append(attrs.evolve(config, url=url.rstrip("/")))
+            continue
+        if url:
+            log.warning("ignoring %s: %s", url_env(config.name), why)
+        registries.append(config)
+    return attrs.evolve(settings, registries=tuple(registries))
