@@ -152,6 +152,8 @@ class _Scanner:
         bracket_closers = tables.bracket_closers
         brackets = tables.brackets
         counts = self.counts
+        records = self.records
+        kinds_get = tables.kinds.get
         # Words that need the full rules below; any other non-keyword token only clears
         # `leading` and `at_stmt_start`.
         special = set(tables.closers) | set(openers) | set(brackets) | set(bracket_closers)
@@ -204,7 +206,7 @@ class _Scanner:
                 if top is not None and top.kind == "bracket" and top.label == bracket_closers[txt]:
                     stack.pop()  # `_close_bracket` in short; a bracket's closer is counted
                     counts[top.closers[0]] -= 1
-                    record = self.records[top.record]
+                    record = records[top.record]
                     record[1] = i
                     record[4] = tok[2]
                     record[5] = tok[3]
@@ -218,7 +220,12 @@ class _Scanner:
                 at_stmt_start = False
                 continue
             if kind is PUNCT and txt in brackets:
-                self._push(i, tok, "bracket", ((brackets[txt],),), False)
+                # `_push` in short
+                closer = (brackets[txt],)
+                records.append([i, None, tok[2], tok[3], None, None, "bracket"])
+                bracket_entry = (len(records) - 1, i, "bracket", (closer,), txt, line, False)
+                stack.append(_new(_Open, bracket_entry))
+                counts[closer] = counts.get(closer, 0) + 1
                 leading = False
                 at_stmt_start = False
                 continue
@@ -234,7 +241,7 @@ class _Scanner:
                         entry = stack.pop()
                         for c in entry.closers:
                             counts[c] -= 1
-                        record = self.records[entry.record]
+                        record = records[entry.record]
                         record[1] = last
                         record[4] = tok[2]
                         record[5] = tokens[last][3]
@@ -265,7 +272,13 @@ class _Scanner:
             close_words = openers.get(word)
             if close_words is not None and not originals:
                 # `(` or `{`, or an opener word without meanings: the rules below in short
-                self._push(i, tok, tables.kinds.get(word, "keyword"), close_words, False)
+                # (and `_push` in short)
+                block_kind = kinds_get(word, "keyword")
+                records.append([i, None, tok[2], tok[3], None, None, block_kind])
+                block_entry = (len(records) - 1, i, block_kind, close_words, txt, line, False)
+                stack.append(_new(_Open, block_entry))
+                for c in close_words:
+                    counts[c] = counts.get(c, 0) + 1
                 opener_stmt = stmt
                 opened_line = line
                 leading = False

@@ -56,11 +56,15 @@ def indent_hanging(spec: LanguageSpec, tokens: tuple[Token, ...], depths: list[i
         head = first[n]
         if head is None:
             continue
-        head_originals = originals(head)
-        if head[0] is keyword:
+        if head[0] is keyword:  # `originals(head)` in short
             in_section = False
-        elif in_section:
-            depths[n] += 1
+            head_originals = memo.get(head[1])
+            if head_originals is None:
+                head_originals = memo[head[1]] = spec.originals_of(head[1])
+        else:
+            head_originals = empty
+            if in_section:
+                depths[n] += 1
         if prev is not None and depths[n] == depths[prev]:
             tail = last[prev]
             if (

@@ -230,30 +230,37 @@ class _Parser(Declarations):
 
     def statement_form(self, first: Token, nxt: Token | None) -> bool:
         """`PRINT "a"; X` / `puts x`: a name followed directly by an argument."""
-        if first.kind is TokenKind.BUILTIN:
+        if first[0] is _BUILTIN:
             if nxt is None or self.boundary(nxt):
                 return True
-            return not (nxt.kind is TokenKind.PUNCT and nxt.text in ("(", "[", self.member)) and (
-                nxt.kind is not TokenKind.OPERATOR or nxt.text in ("-", "+")
+            return not (nxt[0] is _PUNCT and nxt[1] in ("(", "[", self.member)) and (
+                nxt[0] is not _OPERATOR or nxt[1] in ("-", "+")
             )
-        if first.kind is TokenKind.IDENT and nxt is not None:
-            if nxt.kind is TokenKind.IDENT and self.pos + 2 < self.n:
+        if first[0] is _IDENT and nxt is not None:
+            if nxt[0] is _IDENT and self.pos + 2 < self.n:
                 after = self.toks[self.pos + 2]
-                if after.kind is TokenKind.OPERATOR and after.text in ASSIGN_OPS:
+                if after[0] is _OPERATOR and after[1] in ASSIGN_OPS:
                     # `remember x = 1` where `remember` is not a keyword of this config
                     # (§12.13): report the unknown word, keep the assignment.
                     self.references.append(self.ref(first))
                     self.pos += 1
                     return False
-            return nxt.kind in (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
+            return nxt[0] in _ARGS
         return False
 
     def statement_call(self, first: Token) -> None:
         """Arguments of a statement-form call, separated by `,` or `;`."""
         self.pos += 1
         args: list[Expr] = []
-        while (tok := self.peek()) is not None and not self.boundary(tok):
-            if tok.text in self.arg_seps and tok.kind is TokenKind.PUNCT:
+        toks = self.toks
+        n = self.n
+        boundary = self.boundary
+        arg_seps = self.arg_seps
+        while self.pos < n:
+            tok = toks[self.pos]
+            if boundary(tok):
+                break
+            if tok[1] in arg_seps and tok[0] is _PUNCT:
                 self.pos += 1
                 continue
             before = self.pos
@@ -261,23 +268,13 @@ class _Parser(Declarations):
             if self.pos == before:
                 break
         self.exprs.extend(args)
-        is_builtin = first.kind is TokenKind.BUILTIN
+        is_builtin = first[0] is _BUILTIN
+        start = first[2]
         if not is_builtin:
-            self.references.append(self.ref(first))
-        end = args[-1].end if args else first.end
-        self.calls.append(
-            Call(
-                first.text,
-                first.start,
-                first.end,
-                tuple(args),
-                False,
-                is_builtin,
-                first.start,
-                end,
-                self.scope,
-            )
-        )
+            self.references.append(_new(Reference, (first[1], start, first[3], self.scope)))
+        end = args[-1][2] if args else first[3]
+        fields = (first[1], start, first[3], tuple(args), False, is_builtin, start, end)
+        self.calls.append(_new(Call, (*fields, self.scope)))
 
     def ref(self, tok: Token) -> Reference:
         """A reference record for `tok` in the current scope."""
