@@ -40,6 +40,7 @@ from resilience.config import (
     build_layers,
     merge_settings,
     parse_policy_config,
+    snake_case,
 )
 from resilience.deadline import Deadline, DeadlineEntry, DeadlineQueue
 from resilience.errors import (
@@ -167,4 +168,5 @@ __all__ = [
     "redact",
     "render_prometheus",
     "retry_after_s",
+    "snake_case",
 ]

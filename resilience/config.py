@@ -31,6 +31,7 @@ __all__ = [
     "build_layers",
     "merge_settings",
     "parse_policy_config",
+    "snake_case",
 ]
 
 C = TypeVar("C")
@@ -174,7 +175,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 
-def _snake(key: str) -> str:
+def snake_case(key: str) -> str:
     """`slowCallDurationS` -> `slow_call_duration_s`; snake_case passes through."""
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()
 
@@ -192,7 +193,7 @@ def _build(policy: str, cls: type[C], data: object, prefix: str) -> C:
     fields = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]  # cls is attrs
     values: dict[str, object] = {}
     for key, value in data.items():
-        name = _snake(str(key))
+        name = snake_case(str(key))
         wire = f"{prefix}{_camel(name)}"
         if name not in fields:
             known = ", ".join(sorted(_camel(n) for n in fields))

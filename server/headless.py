@@ -23,6 +23,7 @@ from server.engine.inspect import spec_to_json
 from server.engine.text import LineIndex
 from server.errors import ParserCraftError
 from server.languages import load_spec
+from server.lsp.convert import range_of
 from server.project import Project, find_project
 from server.sources import read_source, write_atomically
 
@@ -325,7 +326,7 @@ def _symbol_json(index: LineIndex, symbol: OutlineSymbol) -> dict[str, object]:
         "name": symbol.name,
         "kind": symbol.kind,
         "type": symbol.type,
-        "range": report.lsp_range(index, symbol.start, symbol.end),
+        "range": range_of(index, symbol.start, symbol.end),
         "children": [_symbol_json(index, child) for child in symbol.children],
     }
 

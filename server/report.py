@@ -10,6 +10,7 @@ import attrs
 from server import __version__
 from server.engine.diagnostic import Diagnostic, Severity
 from server.engine.text import LineIndex
+from server.lsp.convert import range_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,17 +28,10 @@ class FileReport:
     line_index: LineIndex = attrs.field(eq=False)
 
 
-def lsp_range(index: LineIndex, start: int, end: int) -> dict[str, dict[str, int]]:
-    """An LSP-style 0-based range (UTF-16 characters) for a code-point span."""
-    sl, sc = index.position(start)
-    el, ec = index.position(end)
-    return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
-
-
 def diagnostic_json(index: LineIndex, diag: Diagnostic) -> dict[str, object]:
     """`{range, severity, code, message}` of one diagnostic (severity as a word)."""
     return {
-        "range": lsp_range(index, diag.start, diag.end),
+        "range": range_of(index, diag.start, diag.end),
         "severity": diag.severity.label,
         "code": diag.code,
         "message": diag.message,

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from resilience import snake_case
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -108,7 +110,7 @@ def parse_settings(data: object, previous: Settings | None = None) -> tuple[Sett
     errors: list[str] = []
     changes: dict[str, object] = {}
     for raw_key, value in data.items():
-        key = _snake(str(raw_key))
+        key = snake_case(str(raw_key))
         if key in CLIENT_ONLY:
             continue
         reader = _READERS.get(key)
@@ -122,11 +124,6 @@ def parse_settings(data: object, previous: Settings | None = None) -> tuple[Sett
             changes[key] = getattr(previous, key)
     # Each reader returns its field's type; mypy cannot see through the table.
     return attrs.evolve(current, **changes), errors  # type: ignore[arg-type]
-
-
-def _snake(name: str) -> str:
-    """`indentWidth` -> `indent_width`."""
-    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in name)
 
 
 def _number(value: object, *, low: float, high: float = math.inf) -> float:
@@ -197,10 +194,10 @@ def _chaos(value: object) -> dict[str, ChaosSetting]:
         if feature not in FEATURES:
             raise ValueError(f"unknown feature '{feature}'; features: {', '.join(FEATURES)}")
         table = _object(raw, f"chaos.{feature}")
-        unknown = {_snake(str(k)) for k in table} - {"failure_rate", "latency_ms", "hang"}
+        unknown = {snake_case(str(k)) for k in table} - {"failure_rate", "latency_ms", "hang"}
         if unknown:
             raise ValueError(f"chaos.{feature} has unknown keys {sorted(unknown)}")
-        fields = {_snake(str(k)): v for k, v in table.items()}
+        fields = {snake_case(str(k)): v for k, v in table.items()}
         hang = fields.get("hang", False)
         if not isinstance(hang, bool):
             raise TypeError(f"chaos.{feature}.hang must be true or false")

@@ -33,7 +33,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from resilience import PolicyConfig, PolicyConfigError, merge_settings, parse_policy_config
+from resilience import (
+    PolicyConfig,
+    PolicyConfigError,
+    merge_settings,
+    parse_policy_config,
+    snake_case,
+)
 from server.errors import ProjectError
 from server.registry.urls import refusal
 
@@ -157,9 +163,7 @@ def _dedupe(table: dict[str, object]) -> dict[str, object]:
     """Drop a camelCase key when the same setting is also given in snake_case (the later wins)."""
     out: dict[str, object] = {}
     for key, value in table.items():
-        out[re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", key).lower()] = (
-            _dedupe(value) if isinstance(value, dict) else value
-        )
+        out[snake_case(key)] = _dedupe(value) if isinstance(value, dict) else value
     return out
 
 

@@ -6,7 +6,6 @@ Degraded (fault, deadline, open breaker): keywords and builtins only, `isIncompl
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -17,7 +16,6 @@ from server.lsp.protocol import Raw
 if TYPE_CHECKING:
     from server.lsp.server import ParserCraftServer
 
-_WORD_BEFORE = re.compile(r"[\w$?!\-]*$")
 OPTIONS = types.CompletionOptions(trigger_characters=["."], resolve_provider=True)
 
 
@@ -27,9 +25,9 @@ async def completion(
     """Completion items at the cursor (with package names and exports from the registry
     cache in import lines and after `<package>.`), or the keyword-only list when degraded."""
     uri, position = params.text_document.uri, (params.position.line, params.position.character)
-    args = (position, snippet_support(ls))
-    outcome = await ls.run("completion", "completion", uri, args)
-    packages = imports.completion_items(ls, uri, position, snippet_support(ls))
+    snippets = snippet_support(ls)
+    outcome = await ls.run("completion", "completion", uri, (position, snippets))
+    packages = imports.completion_items(ls, uri, position, snippets)
     if outcome is None or outcome.degraded is None:
         value = None if outcome is None else outcome.value
         return None if value is None and not packages else Raw(imports.merge(value, packages))
@@ -47,14 +45,16 @@ def snippet_support(ls: ParserCraftServer) -> bool:
 def fallback(ls: ParserCraftServer, params: types.CompletionParams) -> types.CompletionList:
     """The degraded list: the spec's keywords and builtins that match the word being typed."""
     from server.engine.complete import keyword_completions
+    from server.engine.query import word_prefix
 
     doc = ls.documents.get(params.text_document.uri)
     language = None if doc is None else ls.language_of(doc)
     if doc is None or language is None:
         return types.CompletionList(is_incomplete=True, items=[])
-    line = doc.line(params.position.line) if params.position.line < doc.line_count else ""
-    match = _WORD_BEFORE.search(line[: params.position.character])
-    prefix = match.group(0) if match else ""
+    line_no, character = params.position.line, params.position.character
+    line = doc.line(line_no) if line_no < doc.line_count else ""
+    column = doc.offset_at(line_no, character) - doc.offset_at(line_no, 0)  # UTF-16 aware
+    _, prefix = word_prefix(language.spec, line, column)
     items = [
         types.CompletionItem(
             label=c.label,
