@@ -94,7 +94,7 @@ def analyze(spec: LanguageSpec, text: str) -> Analysis:
 def _analyze(spec: LanguageSpec, text: str) -> Analysis:
     """The passes of `analyze`, in order."""
     tokens = lex(spec, text)
-    blocks = block_structure(spec, tokens, text)
+    blocks = block_structure(spec, tokens, text, hanging=False)
     tree = parse(spec, tokens, text, blocks)
     symbols = build_symbols(spec, tree)
     types = infer_types(spec, tree, symbols)

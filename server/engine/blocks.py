@@ -93,13 +93,20 @@ _Record = list[Any]
 _new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
 
 
-def block_structure(spec: LanguageSpec, tokens: tuple[Token, ...], text: str) -> BlockStructure:
-    """The block structure of `tokens` (lexed from `text` with `spec`); never raises."""
+def block_structure(
+    spec: LanguageSpec, tokens: tuple[Token, ...], text: str, *, hanging: bool = True
+) -> BlockStructure:
+    """The block structure of `tokens` (lexed from `text` with `spec`); never raises.
+
+    `hanging=False` leaves out the formatter-only levels of keyword languages (statements
+    hanging off `THEN`/`DO`, `VAR` sections): `line_depths` is then the block nesting alone,
+    which is all that analysis reads.
+    """
     if spec.blocks.style == "indent":
         from server.engine.indent import indent_structure
 
         return indent_structure(tokens, text)
-    return _Scanner(spec, tokens, text).run()
+    return _Scanner(spec, tokens, text).run(hanging)
 
 
 class _Scanner:
@@ -118,8 +125,8 @@ class _Scanner:
         self.line = 0
         self.line_info: dict[int, tuple[bool, frozenset[str]]] = {}
 
-    def run(self) -> BlockStructure:
-        """Scan all tokens and build the record."""
+    def run(self, hanging: bool) -> BlockStructure:
+        """Scan all tokens and build the record (with the hanging levels when `hanging`)."""
         spec = self.spec
         tokens = self.tokens
         tables = self.tables
@@ -308,7 +315,7 @@ class _Scanner:
         self.line = line
         for entry in reversed(stack):
             self._unclosed(entry)
-        if spec.blocks.style == "keywords":
+        if hanging and spec.blocks.style == "keywords":
             indent_hanging(spec, self.tokens, self.depths)
         return self._result()
 
