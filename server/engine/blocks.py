@@ -106,6 +106,10 @@ def block_structure(
         from server.engine.indent import indent_structure
 
         return indent_structure(tokens, text)
+    if spec.blocks.style == "sexpr" and not spec.originals_of("("):
+        from server.engine.parens import paren_structure
+
+        return paren_structure(tokens, text)
     return _Scanner(spec, tokens, text).run(hanging)
 
 

@@ -1,10 +1,11 @@
 """A lexer driven by a `LanguageSpec`: one compiled master regex per language.
 
-`findall` with the group-free form of the regex cuts the whole text into pieces (tokens and
-runs of blanks) in C; offsets are running sums of piece lengths, and a piece's kind (and
-whether it is terminated) depends on its text alone, so it is looked up in a per-lexer memo of
-short texts (bounded) and classified by the grouped regex only on first sight. No Python
-code runs per token.
+`findall` with the group-free form of the regex cuts the whole text into pieces in C: each
+piece is a token with the blanks before it (only blanks at the very end form a piece of their
+own). A piece's kind, its token text and whether it is terminated depend on its text alone, so
+they are looked up in per-lexer memos of short texts (bounded) and classified by the grouped
+regex only on first sight; end offsets are running sums of piece lengths, and a token starts
+its text's length before its end. No Python code runs per token.
 
 Guarantees: `lex` never raises, runs in time linear in the input, and its tokens are
 sorted and non-overlapping with only non-newline whitespace between them;
@@ -28,8 +29,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from itertools import accumulate, compress, repeat
-from operator import is_not
+from itertools import accumulate, repeat
+from operator import sub
 from typing import TYPE_CHECKING
 
 from server.engine.tokens import Token, TokenKind
@@ -73,28 +74,47 @@ _NUMBER = r"0[xX][0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
 
 
 class _Memo(dict[str, TokenKind]):
-    """Token text -> kind, classified on first sight; `open` holds the unterminated texts.
+    """Piece (a token with the blanks before it) -> kind, classified on first sight.
 
-    Only short texts are kept as keys; `open_chars` counts the characters held by `open`, so
-    that the lexer can bound both (an unterminated comment may run to the end of the file).
+    `texts` maps a piece to its token text (the piece without its blanks); `open` holds the
+    token texts that are unterminated. Only short pieces are kept as keys; `open_chars`
+    counts the characters held by `open`, so that the lexer can bound both (an unterminated
+    comment may run to the end of the file).
     """
 
-    __slots__ = ("classify", "open", "open_chars")
+    __slots__ = ("classify", "open", "open_chars", "texts")
 
     def __init__(self, classify: Callable[[str], tuple[TokenKind, bool]]) -> None:
         super().__init__()
         self.classify = classify
+        self.texts = _Texts()
         self.open: set[str] = set()
         self.open_chars = 0
 
-    def __missing__(self, text: str) -> TokenKind:
-        kind, closed = self.classify(text)
+    def __missing__(self, piece: str) -> TokenKind:
+        kind, closed = self.classify(piece)
         if not closed:
+            text = self.texts[piece]
             self.open.add(text)
             self.open_chars += len(text)
-        if len(text) <= _MEMO_TEXT_LIMIT:
-            self[text] = kind
+        if len(piece) <= _MEMO_TEXT_LIMIT:
+            self[piece] = kind
         return kind
+
+
+class _Texts(dict[str, str]):
+    """Piece -> its token text: the piece without its leading blanks (short pieces kept)."""
+
+    __slots__ = ()
+
+    def __missing__(self, piece: str) -> str:
+        text = _strip_blanks("", piece)
+        if len(piece) <= _MEMO_TEXT_LIMIT:
+            self[piece] = text
+        return text
+
+
+_strip_blanks = re.compile(r"\A[^\S\r\n]+").sub
 
 
 class Lexer:
@@ -107,9 +127,11 @@ class Lexer:
         self._kinds: dict[str, TokenKind] = {}
         self._vocab_kinds = _vocab_kinds(spec)
         self._pattern = re.compile(r"[^\S\r\n]*(?:" + self._build(True) + ")")
-        # The same alternatives without groups, plus runs of blanks: `findall` then cuts the
-        # whole text into pieces in C, and the kind of a piece depends on its text alone.
-        self._pieces = re.compile(r"[^\S\r\n]+|" + self._build(False)).findall
+        # The same alternatives without groups, each after the blanks before it, plus a run of
+        # blanks at the end of the text: `findall` then cuts the whole text into pieces in C,
+        # and the kind and token text of a piece depend on its text alone.
+        alternatives = self._build(False)
+        self._pieces = re.compile(rf"[^\S\r\n]*(?:{alternatives})|[^\S\r\n]+").findall
         # Dispatch by group number: a TokenKind for plain groups, None for the vocabulary,
         # closable (string/comment) groups and single characters, which need a lookup.
         index = self._pattern.groupindex
@@ -167,7 +189,7 @@ class Lexer:
         return "|".join(alts)
 
     def _classify(self, piece: str) -> tuple[TokenKind, bool]:
-        """(kind, terminated) of a piece cut by `_pieces`; WHITESPACE for blanks."""
+        """(kind, terminated) of a piece cut by `_pieces`; WHITESPACE for blanks alone."""
         m = self._pattern.match(piece)
         if m is None:
             return TokenKind.WHITESPACE, True
@@ -176,14 +198,15 @@ class Lexer:
         if kind is not None:
             return kind, True
         vocab = self._vocab_kinds
-        key = piece if self.spec.case_sensitive else piece.upper()
+        text = m.group(i)  # the piece without its blanks
+        key = text if self.spec.case_sensitive else text.upper()
         if i == self._word_index:
             return vocab.get(key, TokenKind.IDENT), True
         if i == self._vocab_index:
             return vocab[key], True
         if i in self._index_closers:
             return self._closable_kinds[i], m.start(self._index_closers[i]) >= 0
-        return _char_kind(piece), True
+        return _char_kind(text), True
 
     def lex(self, text: str) -> tuple[Token, ...]:
         """Tokens of `text` without whitespace tokens; never raises."""
@@ -196,19 +219,14 @@ class Lexer:
             # cleared, so that a lex running in another thread keeps a consistent memo.
             memo = self._memo = _Memo(self._classify)
         kinds = list(map(memo.__getitem__, pieces))
-        lengths = list(map(len, pieces))
-        keep = list(map(is_not, kinds, repeat(TokenKind.WHITESPACE)))
-        texts = list(compress(pieces, keep))
-        kinds = list(compress(kinds, keep))
+        texts = list(map(memo.texts.__getitem__, pieces))
+        ends = list(accumulate(map(len, pieces)))
+        if kinds[-1] is TokenKind.WHITESPACE:  # blanks at the end of the text
+            del kinds[-1], texts[-1], ends[-1]
         if self.spec.line_numbers:
             _mark_line_numbers(kinds, texts)
-        fields = zip(
-            kinds,
-            texts,
-            compress(accumulate(lengths, initial=0), keep),
-            compress(accumulate(lengths), keep),
-            repeat(True),
-        )
+        starts = map(sub, ends, map(len, texts))
+        fields = zip(kinds, texts, starts, ends, repeat(True))
         out = list(map(_make_token, repeat(Token), fields))
         unterminated = memo.open  # `memo`'s own set: complete for every text classified above
         if unterminated and not unterminated.isdisjoint(texts):
