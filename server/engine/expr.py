@@ -371,13 +371,36 @@ class ExprParser:
         """Comma-separated expressions up to (not including) `closer`; newlines ignored."""
         out: list[Expr] = []
         toks = self.toks
+        n = self.n
         newline = TokenKind.NEWLINE
+        postfix_starts = self.postfix_starts
         while True:
-            while self.pos < self.n and toks[self.pos][0] is newline:
+            while self.pos < n and toks[self.pos][0] is newline:
                 self.pos += 1
-            if self.pos >= self.n or toks[self.pos][1] in _CLOSERS:
+            pos = self.pos
+            if pos >= n or toks[pos][1] in _CLOSERS:
                 break
-            item = self.expr()
+            tok = toks[pos]
+            kind = tok[0]
+            nxt = toks[pos + 1] if pos + 1 < n else tok
+            if (
+                (kind is _IDENT or kind is _NUMBER or kind is _STRING)
+                and pos + 1 < n
+                and (nxt[0] is newline or (nxt[0] is _PUNCT and nxt[1] not in postfix_starts))
+                and self.depth < MAX_DEPTH
+            ):
+                # `self.expr()` in short for a lone name or literal (its fast path)
+                self.pos = pos + 1
+                text = tok[1]
+                if kind is _IDENT:
+                    self.references.append(_new(Reference, (text, tok[2], tok[3], self.scope)))
+                    item = _new(Expr, ("name", tok[2], tok[3], text, ()))
+                elif kind is _STRING:
+                    item = _new(Expr, ("str", tok[2], tok[3], text, ()))
+                else:
+                    item = _new(Expr, (_number_kind(text), tok[2], tok[3], text, ()))
+            else:
+                item = self.expr()
             while self.pos < self.n and toks[self.pos][0] is newline:
                 self.pos += 1
             if self.pos >= self.n:

@@ -31,6 +31,7 @@ _IDENT, _BUILTIN, _OPERATOR, _PUNCT = (
     TokenKind.PUNCT,
 )
 _ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
+_PLAIN_ASSIGN = frozenset({":=", "=", "<-"})
 
 if TYPE_CHECKING:
     from server.engine.blocks import BlockStructure
@@ -60,6 +61,7 @@ class _Parser(Declarations):
         super().__init__(spec, toks, blocks)
         self.text = text
         self.arg_seps = {",", ";"} - {spec.statement_terminator}
+        self.line_numbers_on = spec.line_numbers
 
     def run(self) -> Outline:
         """Parse every statement."""
@@ -98,7 +100,8 @@ class _Parser(Declarations):
             pos = self.pos
             if checked and pos < n:
                 nxt = toks[pos]
-                if not boundary(nxt):
+                # `boundary(nxt)` in short for the commonest boundaries: line break, terminator
+                if nxt[0] is not newline and nxt[1] != terminator and not boundary(nxt):
                     if nxt.kind is not punct or nxt.text not in (")", "]", "}"):
                         self.problem(nxt, f"unexpected '{nxt.text}'")
                     self.resync()
@@ -109,8 +112,8 @@ class _Parser(Declarations):
     def statement(self, tok: Token) -> bool:
         """Dispatch one statement on its first token; False when anything may follow it."""
         kind = tok[0]
-        if kind is _IDENT and not self.spec.line_numbers:
-            self.simple_statement()  # the common case, without the BASIC checks below
+        if kind is _BUILTIN or (kind is _IDENT and not self.line_numbers_on):
+            self.simple_statement()  # the common cases, without the BASIC checks below
             return True
         if kind is TokenKind.KEYWORD:
             role = self.role(tok)
@@ -176,10 +179,17 @@ class _Parser(Declarations):
         first = toks[pos]
         nxt = toks[pos + 1] if pos + 1 < n else None
         kind = first[0]
-        # Only a builtin, or a name followed by a name or literal, can be a statement-form call.
-        if (kind is _BUILTIN or (kind is _IDENT and nxt is not None and nxt[0] in _ARGS)) and (
-            self.statement_form(first, nxt)
-        ):
+        # Only a builtin not followed by `(`, or a name followed by a name or literal, can be a
+        # statement-form call.
+        if (
+            (
+                kind is _BUILTIN
+                and (
+                    nxt is None or nxt[1] != "(" or nxt[0] is not _PUNCT or nxt[2] in self.block_at
+                )
+            )
+            or (kind is _IDENT and nxt is not None and nxt[0] in _ARGS)
+        ) and self.statement_form(first, nxt):
             self.statement_call(first)
             return
         if self.pos >= n:
@@ -198,7 +208,20 @@ class _Parser(Declarations):
         self.pos = pos + 1
         value = self.expr()
         self.exprs.append(value)
-        self.assign(targets, tok[1], value, mark)
+        target = targets[0]
+        op = tok[1]
+        if len(targets) == 1 and target[0] == "name" and op in _PLAIN_ASSIGN:
+            # `assign` in short: a plain-name target recorded exactly one reference, the first
+            # after `mark`; the assignment replaces it.
+            refs = self.references
+            if mark < len(refs) and refs[mark][1] == target[1]:
+                del refs[mark]
+            scope = self.scope
+            self.assignments.append(
+                _new(Assignment, (target[3], target[1], target[2], op, value, scope))
+            )
+            return
+        self.assign(targets, op, value, mark)
 
     def assign(self, targets: list[Expr], op: str, value: Expr | None, mark: int) -> None:
         """Record plain-name targets as assignments (and drop their uses unless compound)."""

@@ -78,9 +78,17 @@ class SexprParser(Builder):
             text = tok[1]
             if kind is punct:
                 if text in _OPEN:
-                    parent = stack[-1] if stack else None
-                    role = self._child_role(parent) if parent is not None else "plain"
-                    quoted = quote_next or (parent is not None and parent.quoted)
+                    if stack:
+                        parent = stack[-1]
+                        # `_child_role` in short for a list inside an ordinary form or call
+                        plain = parent.role != "bindings" and (
+                            parent.items or parent.form in ("call", "plain")
+                        )
+                        role = "plain" if plain else self._child_role(parent)
+                        quoted = quote_next or parent.quoted
+                    else:
+                        role = "plain"
+                        quoted = quote_next
                     stack.append(_Frame(tok, role, quoted))
                     quote_next = False
                     continue
@@ -219,23 +227,21 @@ class SexprParser(Builder):
 
     def _close(self, frame: _Frame, closer: Token | None, stack: list[_Frame]) -> None:
         """Finish a list: record a call, fill a variable's value, add it to its parent."""
-        end = (
-            closer.end
-            if closer is not None
-            else (frame.items[-1].end if frame.items else frame.open.end)
-        )
-        head = frame.head
         items = frame.items
-        # `items` only fills once `head` is set
-        children = (head, *items) if head is not None else ()
+        end = closer[3] if closer is not None else items[-1][2] if items else frame.open[3]
+        head = frame.head
         start = frame.open[2]
-        if frame.form == "call" and head is not None:
-            fields = (head[3], head[1], head[2], tuple(items), True, head[0] == "builtin", start)
-            self.calls.append(_new(Call, (*fields, end, self.scope)))
-            expr = _new(Expr, ("call", start, end, "(", children))
+        form = frame.form
+        if head is None:
+            expr = _new(Expr, ("list", start, end, "(", ()))  # `items` fill once `head` is set
+        elif form == "call":
+            args = tuple(items)
+            call = (head[3], head[1], head[2], args, True, head[0] == "builtin", start, end)
+            self.calls.append(_new(Call, (*call, self.scope)))
+            expr = _new(Expr, ("call", start, end, "(", (head, *args)))
         else:
-            expr = _new(Expr, ("list", start, end, "(", children))
-        if frame.form == "define":
+            expr = _new(Expr, ("list", start, end, "(", (head, *items)))
+        if form == "define":
             if self._define_opens and self._define_opens[-1] == frame.open.start:
                 self._define_opens.pop()
             self._fill_value(frame)
