@@ -67,6 +67,7 @@ def normalize_type(declared: str | None) -> str:
 
 
 _NORMALIZED: dict[str, str] = {}
+_BINARY: dict[tuple[str, str, str], str] = {}  # (operator, left, right) -> `binary_type`
 
 
 class Inferer:
@@ -153,10 +154,26 @@ class Inferer:
                 result = hit if hit is not None else self.definition(target)
         elif kind == "binary" and len(children) == 2:
             a, b = children
-            # a literal operand is its own type: no call (as at the top of `expr`)
-            left = (None if a[4] else _LITERALS.get(a[0])) or self.expr(a, check)
-            right = (None if b[4] else _LITERALS.get(b[0])) or self.expr(b, check)
-            result = binary_type(text, left, right)
+            # A literal operand is its own type, and a name whose definition is typed already
+            # needs no call (both as in `expr`, below the depth bound it checks).
+            left = None if a[4] else _LITERALS.get(a[0])
+            if left is None and a[0] == "name" and self.depth <= _MAX_DEPTH:
+                target = self.target_at.get(a[1], -1)
+                left = self.memo.get(target) if target >= 0 else UNKNOWN
+            if left is None:
+                left = self.expr(a, check)
+            right = None if b[4] else _LITERALS.get(b[0])
+            if right is None and b[0] == "name" and self.depth <= _MAX_DEPTH:
+                target = self.target_at.get(b[1], -1)
+                right = self.memo.get(target) if target >= 0 else UNKNOWN
+            if right is None:
+                right = self.expr(b, check)
+            found = _BINARY.get((text, left, right))
+            if found is None:
+                found = binary_type(text, left, right)
+                if len(_BINARY) < 4096:  # bounded: declared type names come from documents
+                    _BINARY[text, left, right] = found
+            result = found
             if check is not None and text in _ARITH and _mismatch(text, left, right):
                 message = f"type mismatch: '{text}' between {left} and {right}"
                 check.append(Diagnostic(start, end, Severity.WARNING, "PC130", message))
@@ -168,7 +185,8 @@ class Inferer:
         elif kind == "call":
             if check is not None:
                 for child in children[1:]:
-                    self.expr(child, check)
+                    if child[4]:  # a leaf (name, literal) has no findings
+                        self.expr(child, check)
             result = self.call(children[0]) if children else UNKNOWN
         elif kind == "paren":
             result = self.expr(children[0], check) if children else UNKNOWN
