@@ -206,7 +206,10 @@ class ExprParser:
                         return _new(Expr, ("name", tok[2], tok[3], text, ()))
                     if kind is _STRING:
                         return _new(Expr, ("str", tok[2], tok[3], text, ()))
-                    return _new(Expr, (_number_kind(text), tok[2], tok[3], text, ()))
+                    return _new(
+                        Expr,
+                        ("int" if text.isdigit() else _number_kind(text), tok[2], tok[3], text, ()),
+                    )
         self.depth += 1
         memo = self._binary
         references = self.references
@@ -224,7 +227,9 @@ class ExprParser:
             elif lead is _NUMBER:
                 tok = toks[pos]
                 pos = self.pos = pos + 1
-                left = _new(Expr, (_number_kind(tok[1]), tok[2], tok[3], tok[1], ()))
+                text = tok[1]
+                kind_ = "int" if text.isdigit() else _number_kind(text)
+                left = _new(Expr, (kind_, tok[2], tok[3], text, ()))
             elif lead is _STRING:
                 tok = toks[pos]
                 pos = self.pos = pos + 1
@@ -398,7 +403,10 @@ class ExprParser:
                 elif kind is _STRING:
                     item = _new(Expr, ("str", tok[2], tok[3], text, ()))
                 else:
-                    item = _new(Expr, (_number_kind(text), tok[2], tok[3], text, ()))
+                    item = _new(
+                        Expr,
+                        ("int" if text.isdigit() else _number_kind(text), tok[2], tok[3], text, ()),
+                    )
             else:
                 item = self.expr()
             while self.pos < self.n and toks[self.pos][0] is newline:
@@ -462,8 +470,17 @@ class ExprParser:
             if tok[0] is _PUNCT and text == "(" and left[0] in _CALLABLE:
                 self.pos += 1
                 args = self.items(")")
-                end = self.close(")", tok[3])
-                self.record_call(left, args, True, end)
+                pos = self.pos
+                if pos < self.n and toks[pos][1] == ")":  # `close` in short
+                    self.pos = pos + 1
+                    end = toks[pos][3]
+                else:
+                    end = self.close(")", tok[3])
+                callee = left[0]
+                if callee in ("name", "builtin"):  # a call of a plain name is recorded
+                    start = left[1]
+                    fields = (left[3], start, left[2], args, True, callee == "builtin", start, end)
+                    self.calls.append(_new(Call, (*fields, self.scope)))
                 left = _new(Expr, ("call", left[1], end, "(", (left, *args)))
             elif tok[0] is _PUNCT and text == "[" and left[0] in _INDEXABLE:
                 self.pos += 1
@@ -480,14 +497,6 @@ class ExprParser:
             else:
                 break
         return left
-
-    def record_call(self, callee: Expr, args: tuple[Expr, ...], paren: bool, end: int) -> None:
-        """Record a call of a plain name (member calls are not checked)."""
-        kind = callee[0]
-        if kind in ("name", "builtin"):
-            start = callee[1]
-            fields = (callee[3], start, callee[2], args, paren, kind == "builtin", start, end)
-            self.calls.append(_new(Call, (*fields, self.scope)))
 
 
 def _number_kind(text: str) -> str:

@@ -174,7 +174,12 @@ class Inferer:
                 if len(_BINARY) < 4096:  # bounded: declared type names come from documents
                     _BINARY[text, left, right] = found
             result = found
-            if check is not None and text in _ARITH and _mismatch(text, left, right):
+            if (
+                check is not None
+                and (left == "str" or right == "str")
+                and text in _ARITH
+                and _mismatch(text, left, right)
+            ):
                 message = f"type mismatch: '{text}' between {left} and {right}"
                 check.append(Diagnostic(start, end, Severity.WARNING, "PC130", message))
         elif literal is not None:
@@ -265,6 +270,8 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
     for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
         if a.value is None or not (0 <= target < len(defs)) or a.op not in (":=", "=", "<-"):
             continue
+        if not defs[target].declared_type:
+            continue  # `normalize_type` would say unknown
         declared = normalize_type(defs[target].declared_type)
         if declared == UNKNOWN or defs[target].kind not in ("variable", "constant", "function"):
             continue

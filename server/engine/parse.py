@@ -73,6 +73,7 @@ class _Parser(Declarations):
         closer_starts = self.closer_starts
         boundary = self.boundary
         statement = self.statement
+        line_numbers_on = self.line_numbers_on
         pos = self.pos
         while pos < n:
             tok = toks[pos]
@@ -94,7 +95,11 @@ class _Parser(Declarations):
             self.pos = pos
             if self.scopes:
                 self.leave_until(tok[2])
-            checked = statement(tok)
+            if kind is _BUILTIN or (kind is _IDENT and not line_numbers_on):
+                self.simple_statement()  # `statement(tok)` in short for the commonest case
+                checked = True
+            else:
+                checked = statement(tok)
             if self.pos == pos:
                 self.pos += 1
             pos = self.pos

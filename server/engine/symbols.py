@@ -130,7 +130,10 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
     unresolved: list[Reference] = []
     for ref in outline.references:
         name, start, end, scope = ref
-        target = resolve(name, scope)
+        # `resolve` in short for a name defined in the reference's own scope
+        target = table.get((scope, name if case_sensitive else name.upper()), -2)
+        if target == -2:
+            target = resolve(name, scope)
         targets.append(target)
         if target < 0:
             unresolved.append(ref)
