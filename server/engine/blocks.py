@@ -145,7 +145,6 @@ class _Scanner:
         at_stmt_start = True
         opened_line = -1
         skip_to = -1
-        n = len(tokens)
         NEWLINE, COMMENT, STRING, LINE_NUMBER, PUNCT, KEYWORD, NUMBER, ERROR = (  # noqa: N806
             TokenKind.NEWLINE,
             TokenKind.COMMENT,
@@ -174,12 +173,19 @@ class _Scanner:
             special.add(":")
         line = 0
         n_depths = len(depths)
-        for i in range(n):
+        # Texts of names, operators and punctuation that need none of the rules below (a
+        # token's kind depends on its text alone, as the lexer guarantees; numbers aside,
+        # which BASIC marks as line numbers at a line start, so they are never kept here).
+        plain: set[str] = set()
+        for i, tok in enumerate(tokens):
             if i < skip_to:
                 continue
-            tok = tokens[i]
-            kind = tok[0]
             txt = tok[1]
+            if txt in plain:
+                leading = False
+                at_stmt_start = False
+                continue
+            kind = tok[0]
             if kind is NEWLINE:
                 if "\n" in txt:
                     line += 1
@@ -205,6 +211,7 @@ class _Scanner:
                 continue
             word = txt.upper() if upper and kind is not PUNCT else txt
             if kind is not KEYWORD and word not in special:
+                plain.add(txt)
                 leading = False
                 at_stmt_start = False
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from server.engine.expr import ExprParser
@@ -48,11 +49,12 @@ class Builder(ExprParser):
         self.jump_targets: list[Label] = []
         self.exprs: list[Expr] = []
         self.scopes: list[tuple[int, int]] = []  # (definition index, end offset)
-        real = [b for b in blocks.blocks if b.kind != "bracket"]
-        self.block_at: dict[int, Block] = {b.open_start: b for b in real}
-        self.block_starts = [b.open_start for b in real]
+        real = [b for b in blocks.blocks if b[6] != "bracket"]
+        # C-level passes: an S-expression program has a block per list
+        self.block_starts = list(map(itemgetter(2), real))
+        self.block_at: dict[int, Block] = dict(zip(self.block_starts, real, strict=True))
         self.real_blocks = real
-        self.closer_starts = frozenset(b.close_start for b in real if b.close_start is not None)
+        self.closer_starts = frozenset(map(itemgetter(4), real)) - {None}
         self.text = ""
         self.indent = spec.blocks.style == "indent"
         self.roles: dict[str, str] = {}

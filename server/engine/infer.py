@@ -78,6 +78,7 @@ class Inferer:
         self.outline = outline
         self.symbols = symbols
         self.memo: dict[int, str] = {}
+        self.builtin_types: dict[str, str] = {}  # builtin spelling -> return type
         self.depth = 0
         self.target_at = symbols.target_at
         defs = symbols.definitions
@@ -192,7 +193,13 @@ class Inferer:
                 for child in children[1:]:
                     if child[4]:  # a leaf (name, literal) has no findings
                         self.expr(child, check)
-            result = self.call(children[0]) if children else UNKNOWN
+            if not children:
+                result = UNKNOWN
+            else:
+                # a builtin's result type, memoised per spelling, without a call
+                callee = children[0]
+                hit = self.builtin_types.get(callee[3]) if callee[0] == "builtin" else None
+                result = hit if hit is not None else self.call(callee)
         elif kind == "paren":
             result = self.expr(children[0], check) if children else UNKNOWN
         elif kind == "unary":
@@ -208,8 +215,12 @@ class Inferer:
     def call(self, callee: Expr) -> str:
         """The result type of calling `callee`."""
         if callee.kind == "builtin":
-            fns = self.spec.builtins_by_name.get(self.spec.fold(callee.text), ())
-            return fns[0].return_type or UNKNOWN if fns else UNKNOWN
+            found = self.builtin_types.get(callee.text)
+            if found is None:
+                fns = self.spec.builtins_by_name.get(self.spec.fold(callee.text), ())
+                found = fns[0].return_type or UNKNOWN if fns else UNKNOWN
+                self.builtin_types[callee.text] = found
+            return found
         if callee.kind == "name":
             target = self.symbols.target_at.get(callee.start)
             if target is not None and target >= 0:

@@ -68,7 +68,10 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
             if open_lists:
                 while stack[-1][1] != "(":
                     _unclosed(records, stack.pop(), problems)
-                _close(records[stack.pop()[0]], i, tok)
+                record = records[stack.pop()[0]]  # `_close` in short
+                record[1] = i
+                record[4] = tok[2]
+                record[5] = tok[3]
                 open_lists -= 1
                 if leading:
                     depths[line] = len(stack)
