@@ -186,7 +186,8 @@ class Inferer:
         elif literal is not None:
             if check is not None:
                 for child in children:
-                    self.expr(child, check)
+                    if child[4]:  # a leaf has no findings
+                        self.expr(child, check)
             result = literal
         elif kind == "call":
             if check is not None:
@@ -208,7 +209,8 @@ class Inferer:
             result = "bool" if text == "not" else numeric
         elif check is not None:
             for child in children:
-                self.expr(child, check)
+                if child[4]:  # a leaf has no findings
+                    self.expr(child, check)
         self.depth -= 1
         return result
 
@@ -270,13 +272,15 @@ def _compatible(declared: str, actual: str) -> bool:
 def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types:
     """Types of all definitions plus PC130 findings; never raises."""
     inf = Inferer(spec, outline, symbols)
-    types = tuple(inf.definition(i) for i in range(len(symbols.definitions)))
+    types = tuple(map(inf.definition, range(len(symbols.definitions))))
     problems: list[Diagnostic] = []
     # Every definition type is final now, so an expression's type no longer depends on when
-    # it is asked for: remember the top-level ones for the declared-type checks below.
+    # it is asked for: remember the top-level ones for the declared-type checks below
+    # (a leaf, a name or a literal, has no findings; those checks type it when they need to).
     top: dict[int, str] = {}
     for e in outline.exprs:
-        top[id(e)] = inf.expr(e, problems)
+        if e[4]:
+            top[id(e)] = inf.expr(e, problems)
     defs = symbols.definitions
     for a, target in zip(outline.assignments, symbols.assignment_targets, strict=True):
         if a.value is None or not (0 <= target < len(defs)) or a.op not in (":=", "=", "<-"):

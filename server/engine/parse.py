@@ -24,11 +24,12 @@ from server.engine.nodes import Assignment, Call, Expr, Label, Reference, Return
 from server.engine.tokens import Token, TokenKind
 
 _new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
-_IDENT, _BUILTIN, _OPERATOR, _PUNCT = (
+_IDENT, _BUILTIN, _OPERATOR, _PUNCT, _NEWLINE = (
     TokenKind.IDENT,
     TokenKind.BUILTIN,
     TokenKind.OPERATOR,
     TokenKind.PUNCT,
+    TokenKind.NEWLINE,
 )
 _ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
 _PLAIN_ASSIGN = frozenset({":=", "=", "<-"})
@@ -95,7 +96,9 @@ class _Parser(Declarations):
             self.pos = pos
             if self.scopes:
                 self.leave_until(tok[2])
-            if kind is _BUILTIN or (kind is _IDENT and not line_numbers_on):
+            if kind is _BUILTIN or (
+                kind is _IDENT and (not line_numbers_on or tok[1].upper() != "DEF")
+            ):
                 self.simple_statement()  # `statement(tok)` in short for the commonest case
                 checked = True
             else:
@@ -284,9 +287,10 @@ class _Parser(Declarations):
         n = self.n
         boundary = self.boundary
         arg_seps = self.arg_seps
+        newline = _NEWLINE
         while self.pos < n:
             tok = toks[self.pos]
-            if boundary(tok):
+            if tok[0] is newline or boundary(tok):
                 break
             if tok[1] in arg_seps and tok[0] is _PUNCT:
                 self.pos += 1

@@ -112,7 +112,8 @@ class SexprParser(Builder):
                 references.append(_new(Reference, (text, start, tok[3], self.scope)))
                 atom = _new(Expr, ("name", start, tok[3], text, ()))
             elif kind is number:
-                atom = _new(Expr, (_number_kind(text), start, tok[3], text, ()))
+                number_kind = "int" if text.isdigit() else _number_kind(text)
+                atom = _new(Expr, (number_kind, start, tok[3], text, ()))
             elif kind is builtin or kind is operator:
                 atom = _new(Expr, ("builtin", start, tok[3], text, ()))
             else:

@@ -14,6 +14,7 @@ re-declaring a plain variable (`remember x = ...` twice) is legal in the languag
 from __future__ import annotations
 
 import bisect
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 import attrs
@@ -157,7 +158,7 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
         tuple(duplicates),
         tuple(occurrences),
         {start: target for start, _, target in occurrences},
-        tuple(aliases.get(i, -1) for i in range(len(defs))),
+        tuple(map(aliases.get, range(len(defs)), repeat(-1))),
     )
 
 
