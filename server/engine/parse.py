@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from server.engine.decls import Declarations
-from server.engine.expr import ASSIGN_OPS
+from server.engine.expr import ASSIGN_OPS, MAX_DEPTH
 from server.engine.nodes import Assignment, Call, Expr, Label, Reference, Return
 from server.engine.tokens import Token, TokenKind
 
@@ -187,6 +187,21 @@ class _Parser(Declarations):
         first = toks[pos]
         nxt = toks[pos + 1] if pos + 1 < n else None
         kind = first[0]
+        if (
+            kind is _IDENT
+            and nxt is not None
+            and nxt[0] is _OPERATOR
+            and nxt[1] in _PLAIN_ASSIGN
+            and self.depth < MAX_DEPTH
+        ):
+            # `name = value`: the general path below in short (the target's reference, which
+            # the assignment replaces, is never recorded)
+            self.pos = pos + 2
+            value = self.expr()
+            self.exprs.append(value)
+            fields = (first[1], first[2], first[3], nxt[1], value, self.scope)
+            self.assignments.append(_new(Assignment, fields))
+            return
         # Only a builtin not followed by `(`, or a name followed by a name or literal, can be a
         # statement-form call.
         if (

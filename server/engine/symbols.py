@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 from itertools import repeat
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import attrs
@@ -157,7 +158,7 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
         tuple(unresolved_labels),
         tuple(duplicates),
         tuple(occurrences),
-        {start: target for start, _, target in occurrences},
+        dict(zip(map(itemgetter(0), occurrences), map(itemgetter(2), occurrences), strict=True)),
         tuple(map(aliases.get, range(len(defs)), repeat(-1))),
     )
 
