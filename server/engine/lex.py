@@ -186,6 +186,12 @@ class Lexer:
         alts.append(group("err", r"[\x00-\x08\x0e-\x1b\x7f\ufffd]+"))
         self._kinds["err"] = TokenKind.ERROR
         alts.append(group("ch", r"\S"))
+        # Punctuation that starts no comment, string or vocabulary symbol can only be a token
+        # of its own: tried right after line breaks, it skips the alternatives in between.
+        markers = [start for start, _ in comments] + prefixes + delimiters + symbols
+        lone = sorted(_PUNCT - {marker[0] for marker in markers})
+        if lone:
+            alts.insert(1, group("p", "[" + re.escape("".join(lone)) + "]"))
         return "|".join(alts)
 
     def _classify(self, piece: str) -> tuple[TokenKind, bool]:
