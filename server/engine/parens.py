@@ -9,7 +9,6 @@ no open `(`, PC103 unclosed bracket, PC104 unmatched bracket. Never raises; line
 
 from __future__ import annotations
 
-from itertools import repeat
 from typing import Any
 
 from server.engine.blocks import Block, BlockStructure
@@ -19,6 +18,7 @@ from server.engine.tokens import Token, TokenKind
 _BRACKETS = {"[": "]", "{": "}"}
 _BRACKET_OPENERS = {"]": "[", "}": "{"}
 _new = tuple.__new__  # builds Blocks without the Python-level NamedTuple __new__ frame
+_Entry = tuple[int, str, int, int, int, int]  # a stack entry, see `paren_structure`
 
 
 def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
@@ -27,10 +27,10 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
     n_depths = len(depths)
     verbatim: set[int] = set()
     problems: list[Diagnostic] = []
-    # A record is a Block in the making: [open_token, close_token, open_start, open_end,
-    # close_start, close_end, kind]; the stack holds (record index, opener text, line).
-    records: list[list[Any]] = []
-    stack: list[tuple[int, str, int]] = []
+    # Blocks in opening order, each None until it is closed (or found unclosed at the end);
+    # the stack holds (block index, opener text, line, opener token index, start, end).
+    blocks: list[Any] = []
+    stack: list[_Entry] = []
     open_lists = 0  # `(` entries on the stack
     line = 0
     leading = True
@@ -61,17 +61,15 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
         elif kind is LINE_NUMBER:
             continue
         elif txt == "(":
-            records.append([i, None, tok[2], tok[3], None, None, "sexpr"])
-            stack.append((len(records) - 1, txt, line))
+            stack.append((len(blocks), txt, line, i, tok[2], tok[3]))
+            blocks.append(None)
             open_lists += 1
         elif txt == ")":
             if open_lists:
                 while stack[-1][1] != "(":
-                    _unclosed(records, stack.pop(), problems)
-                record = records[stack.pop()[0]]  # `_close` in short
-                record[1] = i
-                record[4] = tok[2]
-                record[5] = tok[3]
+                    _unclosed(blocks, stack.pop(), problems)
+                index, _, _, first, start, end = stack.pop()  # `_close` in short
+                blocks[index] = _new(Block, (first, i, start, end, tok[2], tok[3], "sexpr"))
                 open_lists -= 1
                 if leading:
                     depths[line] = len(stack)
@@ -79,31 +77,30 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
             message = "unexpected ')': no open block to close"
             problems.append(Diagnostic(tok[2], tok[3], Severity.ERROR, "PC101", message))
         elif kind is PUNCT and txt in _BRACKETS:
-            records.append([i, None, tok[2], tok[3], None, None, "bracket"])
-            stack.append((len(records) - 1, txt, line))
+            stack.append((len(blocks), txt, line, i, tok[2], tok[3]))
+            blocks.append(None)
         elif kind is PUNCT and txt in _BRACKET_OPENERS:
-            closed = _close_bracket(records, stack, problems, i, tok)
+            closed = _close_bracket(blocks, stack, problems, i, tok)
             if closed and leading:
                 depths[line] = len(stack)
                 continue
         leading = False
     for entry in reversed(stack):
-        _unclosed(records, entry, problems)
-    blocks: tuple[Block, ...] = tuple(map(_new, repeat(Block), records))
+        _unclosed(blocks, entry, problems)
     problems.sort(key=lambda d: (d.start, d.end))
-    return BlockStructure(blocks, tuple(depths), frozenset(verbatim), tuple(problems))
+    return BlockStructure(tuple(blocks), tuple(depths), frozenset(verbatim), tuple(problems))
 
 
-def _close(record: list[Any], i: int, tok: Token) -> None:
-    """Record the closer of a block or bracket."""
-    record[1] = i
-    record[4] = tok[2]
-    record[5] = tok[3]
+def _close(blocks: list[Any], entry: _Entry, i: int, tok: Token) -> None:
+    """Record the block of `entry`, closed by token `i`."""
+    index, opener, _, first, start, end = entry
+    kind = "sexpr" if opener == "(" else "bracket"
+    blocks[index] = _new(Block, (first, i, start, end, tok[2], tok[3], kind))
 
 
 def _close_bracket(
-    records: list[list[Any]],
-    stack: list[tuple[int, str, int]],
+    blocks: list[Any],
+    stack: list[_Entry],
     problems: list[Diagnostic],
     i: int,
     tok: Token,
@@ -113,11 +110,11 @@ def _close_bracket(
     if stack and stack[-1][1] in _BRACKETS:
         top = stack[-1]
         if top[1] == opener:
-            _close(records[stack.pop()[0]], i, tok)
+            _close(blocks, stack.pop(), i, tok)
             return True
         if len(stack) > 1 and stack[-2][1] == opener:
-            _unclosed(records, stack.pop(), problems)
-            _close(records[stack.pop()[0]], i, tok)
+            _unclosed(blocks, stack.pop(), problems)
+            _close(blocks, stack.pop(), i, tok)
             return True
         message = f"unmatched '{tok[1]}': the open bracket is '{top[1]}' on line {top[2] + 1}"
     else:
@@ -126,13 +123,12 @@ def _close_bracket(
     return False
 
 
-def _unclosed(
-    records: list[list[Any]], entry: tuple[int, str, int], problems: list[Diagnostic]
-) -> None:
-    """Report a list or bracket that is never closed."""
-    record = records[entry[0]]
-    if entry[1] == "(":
-        code, message = "PC100", "unclosed block '(': expected ')'"
+def _unclosed(blocks: list[Any], entry: _Entry, problems: list[Diagnostic]) -> None:
+    """Record and report a list or bracket that is never closed."""
+    index, opener, _, first, start, end = entry
+    if opener == "(":
+        kind, code, message = "sexpr", "PC100", "unclosed block '(': expected ')'"
     else:
-        code, message = "PC103", f"unclosed '{entry[1]}'"
-    problems.append(Diagnostic(record[2], record[3], Severity.ERROR, code, message))
+        kind, code, message = "bracket", "PC103", f"unclosed '{opener}'"
+    blocks[index] = _new(Block, (first, None, start, end, None, None, kind))
+    problems.append(Diagnostic(start, end, Severity.ERROR, code, message))

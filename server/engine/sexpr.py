@@ -66,6 +66,7 @@ class SexprParser(Builder):
         quote_next = False
         scopes = self.scopes
         references = self.references
+        calls = self.calls
         newline, punct, ident, string = _NEWLINE, _PUNCT, _IDENT, _STRING
         number, builtin, operator, keyword = _NUMBER, _BUILTIN, _OPERATOR, _KEYWORD
         for tok in self.toks:
@@ -93,8 +94,26 @@ class SexprParser(Builder):
                     quote_next = False
                     continue
                 if text in (")", "]"):
-                    if stack:
-                        self._close(stack.pop(), tok, stack)
+                    if not stack:
+                        continue
+                    done = stack.pop()
+                    head = done.head
+                    if done.form != "call" or head is None or not stack:
+                        self._close(done, tok, stack)
+                        continue
+                    # `_close` in short for a call inside another list
+                    args = tuple(done.items)
+                    open_start = done.open[2]
+                    end = tok[3]
+                    is_builtin = head[0] == "builtin"
+                    fields = (head[3], head[1], head[2], args, True, is_builtin, open_start, end)
+                    calls.append(_new(Call, (*fields, self.scope)))
+                    expr = _new(Expr, ("call", open_start, end, "(", (head, *args)))
+                    parent = stack[-1]
+                    if parent.head is None:
+                        parent.head = expr
+                    else:
+                        parent.items.append(expr)
                     continue
             if text in ("'", "`") and kind is not string:
                 quote_next = True
