@@ -16,7 +16,7 @@ from server.engine.blocks import BlockStructure, block_structure
 from server.engine.check import all_problems
 from server.engine.collect import collector_paused
 from server.engine.infer import Types, infer_types
-from server.engine.lex import lex
+from server.engine.lex import lexer_for
 from server.engine.nodes import Outline
 from server.engine.parse import parse
 from server.engine.symbols import Symbols, build_symbols, occurrences_of, symbol_at
@@ -93,9 +93,10 @@ def analyze(spec: LanguageSpec, text: str) -> Analysis:
 
 def _analyze(spec: LanguageSpec, text: str) -> Analysis:
     """The passes of `analyze`, in order."""
-    tokens = lex(spec, text)
+    lexed = lexer_for(spec).scan(text)
+    tokens = lexed.tokens
     blocks = block_structure(spec, tokens, text, hanging=False)
-    tree = parse(spec, tokens, text, blocks)
+    tree = parse(spec, tokens, text, blocks, skippable=lexed.skippable)
     symbols = build_symbols(spec, tree)
     types = infer_types(spec, tree, symbols)
     line_index = LineIndex(text)
@@ -108,6 +109,7 @@ def _analyze(spec: LanguageSpec, text: str) -> Analysis:
         symbols=symbols,
         types=types,
         line_index=line_index,
+        flawed=lexed.flawed,
     )
     return Analysis(spec, text, tokens, blocks, tree, symbols, types, diagnostics, line_index)
 

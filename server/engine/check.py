@@ -189,9 +189,14 @@ def all_problems(
     symbols: Symbols,
     types: Types,
     line_index: LineIndex,
+    flawed: bool = True,
 ) -> tuple[Diagnostic, ...]:
-    """Every diagnostic of the document, sorted by position then code."""
-    out = lexical_problems(tokens)
+    """Every diagnostic of the document, sorted by position then code.
+
+    `flawed=False` says no token is invalid or unterminated (`Lexed.flawed`), which saves
+    looking for PC001-PC003.
+    """
+    out = lexical_problems(tokens) if flawed else []
     out += blocks.problems
     grammar = grammar_problems(spec, text)
     if grammar is None:

@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from itertools import accumulate, repeat
 from operator import sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from server.engine.tokens import Token, TokenKind
 
@@ -216,9 +216,13 @@ class Lexer:
 
     def lex(self, text: str) -> tuple[Token, ...]:
         """Tokens of `text` without whitespace tokens; never raises."""
+        return self.scan(text).tokens
+
+    def scan(self, text: str) -> Lexed:
+        """`lex` with what later passes may skip when it is absent; never raises."""
         pieces = self._pieces(text)
         if not pieces:
-            return ()
+            return Lexed((), skippable=False, flawed=False)
         memo = self._memo
         if len(memo) > _MEMO_LIMIT or memo.open_chars > _OPEN_CHARS_LIMIT:
             # Bounded: identifiers, numbers and strings of edited documents. Replaced, not
@@ -235,9 +239,25 @@ class Lexer:
         fields = zip(kinds, texts, starts, ends, repeat(True))
         out = list(map(_make_token, repeat(Token), fields))
         unterminated = memo.open  # `memo`'s own set: complete for every text classified above
-        if unterminated and not unterminated.isdisjoint(texts):
+        open_ended = bool(unterminated) and not unterminated.isdisjoint(texts)
+        if open_ended:
             out = [t._replace(terminated=False) if t[1] in unterminated else t for t in out]
-        return tuple(out)
+        invalid = TokenKind.ERROR in kinds  # list scans in C, by identity
+        skippable = invalid or TokenKind.COMMENT in kinds
+        return Lexed(tuple(out), skippable=skippable, flawed=invalid or open_ended)
+
+
+class Lexed(NamedTuple):
+    """Tokens with two facts about them that let later passes skip a scan.
+
+    `skippable`: some token is a comment or an invalid character (the parser drops those);
+    `flawed`: some token is an invalid character or an unterminated string or comment
+    (each is a diagnostic). False means certainly none.
+    """
+
+    tokens: tuple[Token, ...]
+    skippable: bool
+    flawed: bool
 
 
 _MEMO_LIMIT = 20_000

@@ -41,11 +41,23 @@ if TYPE_CHECKING:
 
 
 def parse(
-    spec: LanguageSpec, tokens: tuple[Token, ...], text: str, blocks: BlockStructure
+    spec: LanguageSpec,
+    tokens: tuple[Token, ...],
+    text: str,
+    blocks: BlockStructure,
+    *,
+    skippable: bool = True,
 ) -> Outline:
-    """The syntax outline of `tokens`; never raises."""
-    comment, error = TokenKind.COMMENT, TokenKind.ERROR
-    toks = [t for t in tokens if t[0] is not comment and t[0] is not error]
+    """The syntax outline of `tokens`; never raises.
+
+    Comments and invalid characters are skipped; `skippable=False` says there are none
+    (`Lexed.skippable`), which saves looking.
+    """
+    if skippable:
+        comment, error = TokenKind.COMMENT, TokenKind.ERROR
+        toks = [t for t in tokens if t[0] is not comment and t[0] is not error]
+    else:
+        toks = list(tokens)
     if spec.blocks.style == "sexpr":
         from server.engine.sexpr import SexprParser
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from server.engine.lex import lex, with_whitespace
+from server.engine.lex import lex, lexer_for, with_whitespace
 from server.engine.spec import Blocks, Builtin, Keyword, LanguageSpec, Operator
 from server.engine.tokens import TokenKind
 
@@ -218,3 +218,22 @@ def test_case_insensitive_keywords_keep_their_source_spelling() -> None:
     """In a case-insensitive language a keyword token keeps the text as written."""
     toks = lex(BASIC, "Print x")
     assert (toks[0].kind, toks[0].text) == (K.BUILTIN, "Print")
+
+
+@pytest.mark.parametrize(
+    ("text", "skippable", "flawed"),
+    [
+        ("x := 1 + y", False, False),
+        ("", False, False),
+        ("x := 1 // note", True, False),
+        ("(* a\nb *) x", True, False),
+        ("x := 'open", False, True),
+        ("(* never closed", True, True),
+        ("x \x00 y", True, True),
+    ],
+)
+def test_scan_reports_what_later_passes_may_skip(text: str, skippable: bool, flawed: bool) -> None:
+    """Comments and invalid characters make a scan skippable; those and open strings flawed."""
+    lexed = lexer_for(PASCAL).scan(text)
+    assert lexed.tokens == lex(PASCAL, text)
+    assert (lexed.skippable, lexed.flawed) == (skippable, flawed)
