@@ -41,9 +41,17 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
         TokenKind.PUNCT,
         TokenKind.LINE_NUMBER,
     )
+    # Texts of atoms seen once (names, numbers, builtins, keywords): a token's kind depends on
+    # its text alone, as the lexer guarantees, so these need no rule below (numbers aside,
+    # which BASIC-like specs mark as line numbers at a line start; they are never kept).
+    plain: set[str] = set()
+    ATOMS = (TokenKind.IDENT, TokenKind.BUILTIN, TokenKind.KEYWORD, TokenKind.OPERATOR)  # noqa: N806
     for i, tok in enumerate(tokens):
-        kind = tok[0]
         txt = tok[1]
+        if txt in plain:
+            leading = False
+            continue
+        kind = tok[0]
         if kind is NEWLINE:
             if "\n" in txt:
                 line += 1
@@ -84,6 +92,8 @@ def paren_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
             if closed and leading:
                 depths[line] = len(stack)
                 continue
+        elif kind in ATOMS:
+            plain.add(txt)
         leading = False
     for entry in reversed(stack):
         _unclosed(blocks, entry, problems)
