@@ -67,6 +67,7 @@ class SexprParser(Builder):
         scopes = self.scopes
         references = self.references
         calls = self.calls
+        keywords: dict[str, tuple[str, str]] = {}  # spelling -> (expression kind, form)
         newline, punct, ident, string = _NEWLINE, _PUNCT, _IDENT, _STRING
         number, builtin, operator, keyword = _NUMBER, _BUILTIN, _OPERATOR, _KEYWORD
         for tok in self.toks:
@@ -98,10 +99,10 @@ class SexprParser(Builder):
                         continue
                     done = stack.pop()
                     head = done.head
-                    if done.form != "call" or head is None or not stack:
+                    if done.form != "call" or head is None:
                         self._close(done, tok, stack)
                         continue
-                    # `_close` in short for a call inside another list
+                    # `_close` in short for a call
                     args = tuple(done.items)
                     open_start = done.open[2]
                     end = tok[3]
@@ -109,11 +110,12 @@ class SexprParser(Builder):
                     fields = (head[3], head[1], head[2], args, True, is_builtin, open_start, end)
                     calls.append(_new(Call, (*fields, self.scope)))
                     expr = _new(Expr, ("call", open_start, end, "(", (head, *args)))
-                    parent = stack[-1]
-                    if parent.head is None:
-                        parent.head = expr
+                    if not stack:
+                        self.exprs.append(expr)
+                    elif stack[-1].head is None:
+                        stack[-1].head = expr
                     else:
-                        parent.items.append(expr)
+                        stack[-1].items.append(expr)
                     continue
             if text in ("'", "`") and kind is not string:
                 quote_next = True
@@ -135,6 +137,12 @@ class SexprParser(Builder):
                 atom = _new(Expr, (number_kind, start, tok[3], text, ()))
             elif kind is builtin or kind is operator:
                 atom = _new(Expr, ("builtin", start, tok[3], text, ()))
+            elif kind is keyword:
+                # `_atom` in short: what a keyword is depends on its spelling alone
+                meaning = keywords.get(text)
+                if meaning is None:
+                    meaning = keywords[text] = self._keyword(tok)
+                atom = _new(Expr, (meaning[0], start, tok[3], text, ()))
             else:
                 atom = self._atom(tok, frame, quote_next)
             quote_next = False
@@ -142,12 +150,19 @@ class SexprParser(Builder):
                 self.exprs.append(atom)
             elif frame.head is not None:
                 frame.items.append(atom)
-            elif kind is not keyword and frame.role == "plain":
+            elif frame.role != "plain":
+                self._add(frame, atom, tok)
+            elif kind is keyword:
+                frame.head = atom  # `_add` in short: a keyword decides the form
+                form = keywords[text][1]
+                if form != "plain":
+                    frame.form = form
+                    if form == "define":
+                        self._define_opens.append(frame.open[2])
+            else:
                 frame.head = atom  # `_add` in short
                 if atom[0] == "name" or atom[0] == "builtin":
                     frame.form = "call"
-            else:
-                self._add(frame, atom, tok)
         while stack:
             frame = stack.pop()
             self._close(frame, None, stack)
@@ -166,6 +181,23 @@ class SexprParser(Builder):
         if parent.role == "bindings":
             return "binding"
         return "plain"
+
+    def _keyword(self, tok: Token) -> tuple[str, str]:
+        """(expression kind, form of a list it heads) of a keyword, from its originals."""
+        originals = self.originals(tok)
+        kind = "keyword"
+        if originals & {"true", "false", "True", "False"}:
+            kind = "bool"
+        elif originals & {"null", "None", "nil"}:
+            kind = "none"
+        form = "plain"
+        if originals & _DEFINE:
+            form = "define"
+        elif originals & _LAMBDA:
+            form = "lambda"
+        elif originals & _LET:
+            form = "let"
+        return kind, form
 
     def _atom(self, tok: Token, frame: _Frame | None, quoted: bool) -> Expr:
         """An atom, defining or referencing names according to the frame's role."""
