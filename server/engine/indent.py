@@ -113,7 +113,8 @@ def indent_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
                     lead = len(brackets) - (1 if tok.text in _CLOSE else 0)
                     depths[line] = len(blocks) + max(lead, 0)
             else:
-                width = _width(text, line_start, tok.start)
+                start = tok[2]  # an unindented line needs no `_width`
+                width = 0 if start == line_start else _width(text, line_start, start)
                 logical_indent = width
                 if pending is not None:
                     if width > pending_indent:
@@ -122,8 +123,10 @@ def indent_structure(tokens: tuple[Token, ...], text: str) -> BlockStructure:
                         _no_body(records, pending, problems)
                     pending = None
                 upper = len(blocks)
-                close_to(width)
-                flush(len(blocks), upper)
+                if blocks and width < blocks[-1][1]:
+                    close_to(width)
+                if pending_lines:
+                    flush(len(blocks), upper)
                 if line < nlines:
                     depths[line] = len(blocks)
         txt = tok[1]

@@ -24,12 +24,13 @@ from server.engine.nodes import Assignment, Call, Expr, Label, Reference, Return
 from server.engine.tokens import Token, TokenKind
 
 _new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
-_IDENT, _BUILTIN, _OPERATOR, _PUNCT, _NEWLINE = (
+_IDENT, _BUILTIN, _OPERATOR, _PUNCT, _NEWLINE, _KEYWORD = (
     TokenKind.IDENT,
     TokenKind.BUILTIN,
     TokenKind.OPERATOR,
     TokenKind.PUNCT,
     TokenKind.NEWLINE,
+    TokenKind.KEYWORD,
 )
 _ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
 _PLAIN_ASSIGN = frozenset({":=", "=", "<-"})
@@ -314,10 +315,17 @@ class _Parser(Declarations):
         n = self.n
         boundary = self.boundary
         arg_seps = self.arg_seps
-        newline = _NEWLINE
+        newline, terminator = _NEWLINE, self.terminator
         while self.pos < n:
             tok = toks[self.pos]
-            if tok[0] is newline or boundary(tok):
+            kind = tok[0]
+            if kind is newline:
+                break
+            # `boundary(tok)` in short: only keywords and punctuation need its rules
+            if kind is _PUNCT or kind is _KEYWORD:
+                if boundary(tok):
+                    break
+            elif tok[1] == terminator:
                 break
             if tok[1] in arg_seps and tok[0] is _PUNCT:
                 self.pos += 1

@@ -99,17 +99,21 @@ class SexprParser(Builder):
                         continue
                     done = stack.pop()
                     head = done.head
-                    if done.form != "call" or head is None:
+                    form = done.form
+                    if head is None or form not in ("call", "plain"):
                         self._close(done, tok, stack)
                         continue
-                    # `_close` in short for a call
-                    args = tuple(done.items)
+                    # `_close` in short for a call or an ordinary list
                     open_start = done.open[2]
                     end = tok[3]
-                    is_builtin = head[0] == "builtin"
-                    fields = (head[3], head[1], head[2], args, True, is_builtin, open_start, end)
-                    calls.append(_new(Call, (*fields, self.scope)))
-                    expr = _new(Expr, ("call", open_start, end, "(", (head, *args)))
+                    if form == "call":
+                        args = tuple(done.items)
+                        is_builtin = head[0] == "builtin"
+                        call = (head[3], head[1], head[2], args, True, is_builtin, open_start, end)
+                        calls.append(_new(Call, (*call, self.scope)))
+                        expr = _new(Expr, ("call", open_start, end, "(", (head, *args)))
+                    else:
+                        expr = _new(Expr, ("list", open_start, end, "(", (head, *done.items)))
                     if not stack:
                         self.exprs.append(expr)
                     elif stack[-1].head is None:
