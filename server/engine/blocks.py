@@ -173,9 +173,9 @@ class _Scanner:
             special.add(":")
         line = 0
         n_depths = len(depths)
-        # Texts of names, operators and punctuation that need none of the rules below (a
-        # token's kind depends on its text alone, as the lexer guarantees; numbers aside,
-        # which BASIC marks as line numbers at a line start, so they are never kept here).
+        # Texts of names, numbers, operators and punctuation that need none of the rules below
+        # (a token's kind depends on its text alone, as the lexer guarantees; numbers only
+        # without line numbers, which BASIC marks at a line start).
         plain: set[str] = set()
         for i, tok in enumerate(tokens):
             if i < skip_to:
@@ -206,6 +206,8 @@ class _Scanner:
             if kind is LINE_NUMBER:
                 continue
             if kind is NUMBER or kind is ERROR:
+                if kind is NUMBER and not spec.line_numbers:
+                    plain.add(txt)  # without line numbers a number is always a number
                 leading = False
                 at_stmt_start = False
                 continue

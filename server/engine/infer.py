@@ -272,7 +272,11 @@ def _compatible(declared: str, actual: str) -> bool:
 def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types:
     """Types of all definitions plus PC130 findings; never raises."""
     inf = Inferer(spec, outline, symbols)
-    types = tuple(map(inf.definition, range(len(symbols.definitions))))
+    # A line-number label is an int; no name resolves to one, so it needs no memo entry.
+    definition = inf.definition
+    types = tuple(
+        ["int" if d[1] == "label" else definition(i) for i, d in enumerate(symbols.definitions)]
+    )
     problems: list[Diagnostic] = []
     # Every definition type is final now, so an expression's type no longer depends on when
     # it is asked for: remember the top-level ones for the declared-type checks below
@@ -291,7 +295,7 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
         if declared == UNKNOWN or defs[target].kind not in ("variable", "constant", "function"):
             continue
         actual = top.get(id(a.value)) or inf.expr(a.value)
-        if not _compatible(declared, actual):
+        if declared != actual and not _compatible(declared, actual):
             problems.append(
                 Diagnostic(
                     a.value.start,
@@ -306,7 +310,7 @@ def infer_types(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> Types
         if d.declared_type and d.value is not None and d.kind in ("variable", "constant"):
             actual = top.get(id(d.value)) or inf.expr(d.value)
             declared = normalize_type(d.declared_type)
-            if not _compatible(declared, actual):
+            if declared != actual and not _compatible(declared, actual):
                 problems.append(
                     Diagnostic(
                         d.value.start,
