@@ -19,6 +19,8 @@ from server.engine.nodes import (
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from server.engine.blocks import Block, BlockStructure
     from server.engine.spec import LanguageSpec
 
@@ -39,7 +41,7 @@ EXPRESSION_ORIGINALS = frozenset(
 class Builder(ExprParser):
     """Collected records shared by the statement and S-expression parsers."""
 
-    def __init__(self, spec: LanguageSpec, toks: list[Token], blocks: BlockStructure) -> None:
+    def __init__(self, spec: LanguageSpec, toks: Sequence[Token], blocks: BlockStructure) -> None:
         super().__init__(spec, toks)
         self.definitions: list[Definition] = []
         self.assignments: list[Assignment] = []

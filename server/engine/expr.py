@@ -17,6 +17,8 @@ from server.engine.nodes import Call, Expr, Reference
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from server.engine.spec import LanguageSpec
 
 MAX_DEPTH = 80
@@ -111,7 +113,7 @@ def op_table(spec: LanguageSpec) -> OpTable:
 class ExprParser:
     """Cursor over significant tokens (no comments) with the expression grammar."""
 
-    def __init__(self, spec: LanguageSpec, toks: list[Token]) -> None:
+    def __init__(self, spec: LanguageSpec, toks: Sequence[Token]) -> None:
         self.spec = spec
         self.toks = toks
         self.n = len(toks)

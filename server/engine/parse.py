@@ -36,6 +36,8 @@ _ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
 _PLAIN_ASSIGN = frozenset({":=", "=", "<-"})
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from server.engine.blocks import BlockStructure
     from server.engine.nodes import Outline
     from server.engine.spec import LanguageSpec
@@ -54,11 +56,10 @@ def parse(
     Comments and invalid characters are skipped; `skippable=False` says there are none
     (`Lexed.skippable`), which saves looking.
     """
+    toks: Sequence[Token] = tokens
     if skippable:
         comment, error = TokenKind.COMMENT, TokenKind.ERROR
         toks = [t for t in tokens if t[0] is not comment and t[0] is not error]
-    else:
-        toks = list(tokens)
     if spec.blocks.style == "sexpr":
         from server.engine.sexpr import SexprParser
 
@@ -70,7 +71,7 @@ class _Parser(Declarations):
     """Statement-level parser for every non-S-expression style."""
 
     def __init__(
-        self, spec: LanguageSpec, toks: list[Token], text: str, blocks: BlockStructure
+        self, spec: LanguageSpec, toks: Sequence[Token], text: str, blocks: BlockStructure
     ) -> None:
         super().__init__(spec, toks, blocks)
         self.text = text

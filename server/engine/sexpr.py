@@ -16,6 +16,8 @@ from server.engine.nodes import Call, Definition, DefinitionKind, Expr, Referenc
 from server.engine.tokens import Token, TokenKind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from server.engine.blocks import BlockStructure
     from server.engine.nodes import Outline
     from server.engine.spec import LanguageSpec
@@ -56,7 +58,7 @@ class _Frame:
 class SexprParser(Builder):
     """The S-expression parser; shares the record lists of the statement parser."""
 
-    def __init__(self, spec: LanguageSpec, toks: list[Token], blocks: BlockStructure) -> None:
+    def __init__(self, spec: LanguageSpec, toks: Sequence[Token], blocks: BlockStructure) -> None:
         super().__init__(spec, toks, blocks)
         self._define_opens: list[int] = []  # offsets of the define forms being scanned
 
