@@ -7,8 +7,9 @@ t(10k)/t(1k) (linear code stays below 12), and the time to analyse 100 statement
 under 2 ms). Measurements take turns within each round of runs (the 100-statement runs
 among themselves, before and after the rest; the sized programs among themselves), so that
 a slow spell of the machine hits the 1,000- and the 10,000-line runs alike instead of
-skewing their ratio, and no one moment decides a figure.
-`--json PATH` also writes the figures as JSON.
+skewing their ratio, and no one moment decides a figure. A calibration loop timed with the
+100-statement runs tells whether the run fell in such a slow spell. `--json PATH` also
+writes the figures as JSON.
 
 Run: `.venv/bin/python bench/engine.py [--json PATH] [--repeat N]`.
 """
@@ -34,6 +35,19 @@ from server.engine.format import FormatOptions, format_text
 from server.languages import load_spec
 
 SIZES = (100, 1_000, 10_000)
+# The calibration loop's best time in the run recorded in docs/performance.md, on the
+# project's machine: a run whose loop is much slower ran in one of the machine's slow spells.
+REFERENCE_CALIBRATION_MS = 1.544
+
+
+def calibration() -> int:
+    """A fixed workload like the engine's (small records, dict lookups): the machine's speed."""
+    table: dict[str, int] = {}
+    records = [(str(i & 1023), i, i + 1) for i in range(5_000)]
+    total = 0
+    for text, start, end in records:
+        total += table.setdefault(text, end - start)
+    return total
 
 
 def run_s(fn: Callable[[], object]) -> float:
@@ -77,7 +91,9 @@ def main() -> int:
     )
     print(header)
     options = FormatOptions()
-    small: dict[tuple[str, str], tuple[Callable[[], object], int]] = {}
+    small: dict[tuple[str, str], tuple[Callable[[], object], int]] = {
+        ("machine", "calibration_ms"): (calibration, 5)
+    }
     sized: dict[tuple[str, str], tuple[Callable[[], object], int]] = {}
     for preset in PRESETS:
         spec = load_spec(f"preset:{preset}")
@@ -110,6 +126,14 @@ def main() -> int:
             + f" {row['analyze_ratio']:>9.2f} {row['format_ratio']:>9.2f}"
         )
     print("targets: stmts100 < 2 ms, ratios < 12:", "met" if ok else "NOT met")
+    machine = 1e3 * best["machine", "calibration_ms"]
+    results["machine"] = {"calibration_ms": machine}
+    slower = machine / REFERENCE_CALIBRATION_MS - 1
+    print(
+        f"machine: calibration loop {machine:.3f} ms, {slower:+.0%} against the run recorded"
+        " in docs/performance.md"
+        + (" (a slow spell: expect every figure to be slower too)" if slower > 0.1 else "")
+    )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
