@@ -105,8 +105,6 @@ def arity_problems(spec: LanguageSpec, outline: Outline, symbols: Symbols) -> li
             if found is None:
                 continue
             low, high = found
-            if low <= got and (high < 0 or got <= high):
-                continue  # within the bounds: `_arity_text` in short
             message = _arity_text(call.name, low, high, got)
             if message:
                 out.append(_at(call, "PC120", message))

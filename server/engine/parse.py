@@ -24,13 +24,11 @@ from server.engine.nodes import Assignment, Call, Expr, Label, Reference, Return
 from server.engine.tokens import Token, TokenKind
 
 _new = tuple.__new__  # builds NamedTuples without the Python-level __new__ frame (hot path)
-_IDENT, _BUILTIN, _OPERATOR, _PUNCT, _NEWLINE, _KEYWORD = (
+_IDENT, _BUILTIN, _OPERATOR, _PUNCT = (
     TokenKind.IDENT,
     TokenKind.BUILTIN,
     TokenKind.OPERATOR,
     TokenKind.PUNCT,
-    TokenKind.NEWLINE,
-    TokenKind.KEYWORD,
 )
 _ARGS = (TokenKind.STRING, TokenKind.NUMBER, TokenKind.IDENT)
 _PLAIN_ASSIGN = frozenset({":=", "=", "<-"})
@@ -76,7 +74,6 @@ class _Parser(Declarations):
         super().__init__(spec, toks, blocks)
         self.text = text
         self.arg_seps = {",", ";"} - {spec.statement_terminator}
-        self.line_numbers_on = spec.line_numbers
 
     def run(self) -> Outline:
         """Parse every statement."""
@@ -88,7 +85,7 @@ class _Parser(Declarations):
         closer_starts = self.closer_starts
         boundary = self.boundary
         statement = self.statement
-        line_numbers_on = self.line_numbers_on
+        line_numbers_on = self.spec.line_numbers
         pos = self.pos
         while pos < n:
             tok = toks[pos]
@@ -113,7 +110,7 @@ class _Parser(Declarations):
             if kind is _BUILTIN or (
                 kind is _IDENT and (not line_numbers_on or tok[1].upper() != "DEF")
             ):
-                self.simple_statement()  # `statement(tok)` in short for the commonest case
+                self.simple_statement()  # the commonest case, without `statement`'s BASIC checks
                 checked = True
             else:
                 checked = statement(tok)
@@ -134,9 +131,6 @@ class _Parser(Declarations):
     def statement(self, tok: Token) -> bool:
         """Dispatch one statement on its first token; False when anything may follow it."""
         kind = tok[0]
-        if kind is _BUILTIN or (kind is _IDENT and not self.line_numbers_on):
-            self.simple_statement()  # the common cases, without the BASIC checks below
-            return True
         if kind is TokenKind.KEYWORD:
             role = self.role(tok)
             if role == "expr":
@@ -245,20 +239,7 @@ class _Parser(Declarations):
         self.pos = pos + 1
         value = self.expr()
         self.exprs.append(value)
-        target = targets[0]
-        op = tok[1]
-        if len(targets) == 1 and target[0] == "name" and op in _PLAIN_ASSIGN:
-            # `assign` in short: a plain-name target recorded exactly one reference, the first
-            # after `mark`; the assignment replaces it.
-            refs = self.references
-            if mark < len(refs) and refs[mark][1] == target[1]:
-                del refs[mark]
-            scope = self.scope
-            self.assignments.append(
-                _new(Assignment, (target[3], target[1], target[2], op, value, scope))
-            )
-            return
-        self.assign(targets, op, value, mark)
+        self.assign(targets, tok[1], value, mark)
 
     def assign(self, targets: list[Expr], op: str, value: Expr | None, mark: int) -> None:
         """Record plain-name targets as assignments (and drop their uses unless compound)."""
@@ -316,17 +297,9 @@ class _Parser(Declarations):
         n = self.n
         boundary = self.boundary
         arg_seps = self.arg_seps
-        newline, terminator = _NEWLINE, self.terminator
         while self.pos < n:
             tok = toks[self.pos]
-            kind = tok[0]
-            if kind is newline:
-                break
-            # `boundary(tok)` in short: only keywords and punctuation need its rules
-            if kind is _PUNCT or kind is _KEYWORD:
-                if boundary(tok):
-                    break
-            elif tok[1] == terminator:
+            if boundary(tok):
                 break
             if tok[1] in arg_seps and tok[0] is _PUNCT:
                 self.pos += 1

@@ -157,7 +157,7 @@ class SexprParser(Builder):
             elif frame.head is not None:
                 frame.items.append(atom)
             elif frame.role != "plain":
-                self._add(frame, atom, tok)
+                frame.head = atom  # a signature, parameter list or binding has no form
             elif kind is keyword:
                 frame.head = atom  # `_add` in short: a keyword decides the form
                 form = keywords[text][1]
@@ -174,10 +174,8 @@ class SexprParser(Builder):
             self._close(frame, None, stack)
         return self.finish()
 
-    def _child_role(self, parent: _Frame | None) -> str:
+    def _child_role(self, parent: _Frame) -> str:
         """The role of a list opening inside `parent`."""
-        if parent is None:
-            return "plain"
         if parent.form == "define" and not parent.items:
             return "signature"
         if parent.form == "lambda" and not parent.items:
@@ -206,21 +204,10 @@ class SexprParser(Builder):
         return kind, form
 
     def _atom(self, tok: Token, frame: _Frame | None, quoted: bool) -> Expr:
-        """An atom, defining or referencing names according to the frame's role."""
+        """A string, other token or name (`run` makes the numbers, builtins and keywords)."""
         kind = tok.kind
-        if kind is TokenKind.NUMBER:
-            return Expr(_number_kind(tok.text), tok.start, tok.end, tok.text)
         if kind is TokenKind.STRING:
             return Expr("str", tok.start, tok.end, tok.text)
-        if kind is TokenKind.BUILTIN or kind is TokenKind.OPERATOR:
-            return Expr("builtin", tok.start, tok.end, tok.text)
-        if kind is TokenKind.KEYWORD:
-            originals = self.originals(tok)
-            if originals & {"true", "false", "True", "False"}:
-                return Expr("bool", tok.start, tok.end, tok.text)
-            if originals & {"null", "None", "nil"}:
-                return Expr("none", tok.start, tok.end, tok.text)
-            return Expr("keyword", tok.start, tok.end, tok.text)
         if kind is not TokenKind.IDENT:
             return Expr("keyword", tok.start, tok.end, tok.text)
         quoted = quoted or (frame is not None and frame.quoted)
@@ -264,24 +251,6 @@ class SexprParser(Builder):
             )
         )
         return len(self.definitions) - 1
-
-    def _add(self, frame: _Frame, atom: Expr, tok: Token) -> None:
-        """Append an atom to a frame; the first atom decides the form."""
-        if frame.head is None:
-            frame.head = atom
-            if tok.kind is TokenKind.KEYWORD and frame.role == "plain":
-                originals = self.originals(tok)
-                if originals & _DEFINE:
-                    frame.form = "define"
-                    self._define_opens.append(frame.open.start)
-                elif originals & _LAMBDA:
-                    frame.form = "lambda"
-                elif originals & _LET:
-                    frame.form = "let"
-            elif atom.kind in ("name", "builtin") and frame.role == "plain":
-                frame.form = "call"
-            return
-        frame.items.append(atom)
 
     def _close(self, frame: _Frame, closer: Token | None, stack: list[_Frame]) -> None:
         """Finish a list: record a call, fill a variable's value, add it to its parent."""

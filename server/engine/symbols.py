@@ -77,9 +77,6 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
 
     def resolve(name: str, scope: int) -> int:
         key = name if case_sensitive else name.upper()  # `fold`, without the call
-        hit = table.get((scope, key))
-        if hit is not None:
-            return hit
         seen = 0
         while seen < 1000:
             hit = table.get((scope, key))
@@ -132,10 +129,7 @@ def build_symbols(spec: LanguageSpec, outline: Outline) -> Symbols:
     unresolved: list[Reference] = []
     for ref in outline.references:
         name, start, end, scope = ref
-        # `resolve` in short for a name defined in the reference's own scope
-        target = table.get((scope, name if case_sensitive else name.upper()), -2)
-        if target == -2:
-            target = resolve(name, scope)
+        target = resolve(name, scope)
         targets.append(target)
         if target < 0:
             unresolved.append(ref)
